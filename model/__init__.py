@@ -1,0 +1,24 @@
+"""budgetsim: budget and subsidy allocation for residents' committees.
+
+The public API::
+
+    from model import load_scenario, solve
+    scenario = load_scenario("scenarios/tianjin-2006.toml", {"city.ceiling_yuan.2007": 3e7})
+    result = solve(scenario)              # HiGHS; solver="cbc" for CBC
+    result.status, result.allocation, result.compliance, result.money
+"""
+
+__version__ = "0.1.0"
+
+from .constants import PROGRAMS, Program, Requirement, SolverName, Status  # noqa: E402
+from .errors import Problem, ScenarioError, SolveError  # noqa: E402
+from .inputs import ModelInputs, build_inputs  # noqa: E402
+from .pipeline import solve  # noqa: E402
+from .results import Result  # noqa: E402
+from .scenario import Override, Scenario, load_scenario, load_scenario_texts  # noqa: E402
+
+__all__ = [
+    "PROGRAMS", "ModelInputs", "Override", "Problem", "Program", "Requirement", "Result",
+    "Scenario", "ScenarioError", "SolveError", "SolverName", "Status", "build_inputs",
+    "load_scenario", "load_scenario_texts", "solve", "__version__",
+]

@@ -1,0 +1,181 @@
+"""``budgetsim``: validate and run scenarios from the command line.
+
+The only module that prints or sets exit codes: 0 solved (also when hard targets are
+unmet: that is an answer), 2 invalid input (errors on stderr), 1 internal failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .constants import PROGRAMS, SolverName, Status
+from .errors import ScenarioError, SolveError
+from .io import write_result
+from .pipeline import solve
+from .results import Result
+from .scenario import load_scenario
+from .schema import PARAMETERS
+
+EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="budgetsim",
+        description="Allocate city transfer payments to districts for residents' committees "
+                    "(office and service space, operating funds, members' subsidies and insurance).",
+    )
+    parser.add_argument("--version", action="version", version=f"budgetsim {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def scenario_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("scenario", type=Path, help="scenario TOML file (it names its district CSV)")
+        p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a parameter by its dotted key, e.g. city.ceiling_yuan.2007=30000000 "
+                            "or districts.hedong.capacity_yuan=9e6; values in TOML syntax; repeatable "
+                            "(see `budgetsim keys`)")
+
+    validate = commands.add_parser("validate", help="check a scenario and report every problem",
+                                   description="Check a scenario (and overrides) without solving. "
+                                               "Exit 0 when valid, 2 with every problem on stderr.")
+    scenario_args(validate)
+
+    run = commands.add_parser("run", help="solve a scenario and summarise the result",
+                              description="Solve the three-stage allocation LP for a scenario, print a "
+                                          "summary and optionally write summary.json and CSV tables.")
+    scenario_args(run)
+    run.add_argument("--solver", choices=[s.value for s in SolverName], default=SolverName.HIGHS.value,
+                     help="LP solver (default: highs)")
+    run.add_argument("--out", type=Path, metavar="DIR",
+                     help="write summary.json, allocation.csv and the other tables into DIR")
+    run.add_argument("--write-lp", type=Path, metavar="FILE", help="write the final-stage LP to FILE")
+    run.add_argument("--no-status-quo", action="store_true",
+                     help="skip the no-transfer baseline (faster; summary omits status_quo_compliance)")
+
+    commands.add_parser("keys", help="list every scenario parameter with its unit",
+                        description="List the dotted keys --set accepts, with type, unit and meaning.")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "keys":
+            return _keys()
+        if args.command == "validate":
+            return _validate(args)
+        return _run(args)
+    except ScenarioError as exc:
+        print(f"budgetsim: invalid input ({len(exc.problems)} problem"
+              f"{'s' if len(exc.problems) != 1 else ''}):", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_INVALID
+    except SolveError as exc:
+        print(f"budgetsim: solver failure: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print("budgetsim: interrupted", file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception as exc:  # an internal error: say so, keep the trace for a bug report
+        print(f"budgetsim: internal error: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+        traceback.print_exc(file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def _keys() -> int:
+    for param in PARAMETERS:
+        key = f"{param.key}.<year>" if param.kind == "by_year" else param.key
+        print(f"{key:48} {param.kind:8} {param.unit:28} {param.description}")
+    print(f"{'districts.<id>.<column>':48} {'':8} {'(see README)':28} any district-table value")
+    return EXIT_OK
+
+
+def _validate(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, args.overrides)
+    print(f"{args.scenario}: valid. {scenario.title}: {len(scenario.districts)} districts, "
+          f"{scenario.years[0]}-{scenario.years[-1]}, {len(scenario.overrides)} override(s).")
+    uncited = scenario.uncited()
+    if uncited:
+        print(f"note: {len(uncited)} value(s) have no [sources] entry (cite them or mark them "
+              f"\"assumption: ...\"): {', '.join(uncited)}")
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, args.overrides)
+    result = solve(scenario, solver=args.solver, write_lp=args.write_lp,
+                   status_quo=not args.no_status_quo)
+    print(format_summary(result))
+    if args.out:
+        written = write_result(result, args.out)
+        print(f"\nwrote {', '.join(str(p) for p in written)}")
+    if args.write_lp:
+        print(f"wrote {args.write_lp}")
+    return EXIT_OK
+
+
+def _wan(yuan: float) -> str:
+    """Yuan as 10k yuan (万元) with thousands separators."""
+    return f"{yuan / 1e4:,.0f}"
+
+
+def format_summary(result: Result) -> str:
+    """A short human summary of a result (money in 10k yuan)."""
+    years = result.years
+    lines = [f"{result.title} ({result.scenario_name})"]
+    if result.status == Status.OPTIMAL:
+        lines.append("Status: optimal - every hard target is met within the ceiling.")
+    else:
+        missing = result.unmet_hard["missing_yuan"].sum()
+        lines.append(f"Status: hard targets unmet - {_wan(missing)} (10k yuan) missing in all.")
+    init = result.initial
+    lines.append(f"{len(result.districts)} districts, {init['committees']:,.0f} committees, "
+                 f"{init['members']:,.0f} members, {init['uninsured_members']:,.0f} uninsured; "
+                 f"{years[0]}-{years[-1]}.")
+    money = result.money
+    width = 10
+    header = "".join(f"{y:>{width}}" for y in years)
+    lines += ["", f"{'Money (10k yuan)':34}{header}"]
+    for label, column in [("city ceiling", "ceiling_yuan"), ("city transfers", "transfers_yuan"),
+                          ("district own spending", "own_yuan"), ("district capacity", "capacity_yuan")]:
+        lines.append(f"  {label:32}" + "".join(f"{_wan(v):>{width}}" for v in money[column]))
+    lines.append(f"  {'+1M yuan of ceiling buys (points)':32}"
+                 + "".join(f"{v * 1e6:>{width}.1f}" for v in money["shadow_price_points_per_yuan"]))
+    if result.status != Status.OPTIMAL:
+        lines.append(f"  {'+1 yuan cuts missing money by':32}"
+                     + "".join(f"{v:>{width}.2f}" for v in money["shadow_price_missing_yuan_per_yuan"]))
+    lines += ["", f"{'Compliance at year end':34}{header}"]
+    city = result.compliance_by_year()
+    start = {"office_space": init["office_space_compliance"], "service_space": init["service_space_compliance"]}
+    for program in PROGRAMS:
+        label = program.value + (f" (now {start[program.value]:.1%})" if program.value in start else "")
+        lines.append(f"  {label:32}" + "".join(f"{city[program.value][y]:>{width}.1%}" for y in years))
+    if result.status_quo is not None:
+        sq = result.status_quo.compliance_by_year()
+        lines += ["", f"{'Without transfers (status quo)':34}{header}"]
+        for program in PROGRAMS:
+            lines.append(f"  {program.value:32}" + "".join(f"{sq[program.value][y]:>{width}.1%}" for y in years))
+    if len(result.unmet_hard):
+        lines += ["", "Missing money for hard targets (10k yuan):"]
+        table = result.unmet_hard.groupby(["requirement", "year"])["missing_yuan"].sum()
+        for (requirement, year), value in table.items():
+            districts = result.unmet_hard[(result.unmet_hard.requirement == requirement)
+                                          & (result.unmet_hard.year == year)]
+            names = ", ".join(districts.sort_values("missing_yuan", ascending=False)["district"].head(4))
+            more = len(districts) - 4
+            lines.append(f"  {requirement:24} {year}  {_wan(value):>8}  ({names}{f' +{more} more' if more > 0 else ''})")
+    lines.append("")
+    lines.append(f"Solved with {result.provenance['solver_version']} in "
+                 f"{result.provenance['solve_seconds']:.2f} s; scenario sha256 "
+                 f"{result.provenance['scenario_sha256'][:12]}.")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""Closed sets of names used throughout the model: programs, statuses, solvers.
+
+Keeping them here as ``StrEnum`` values means a typo in a program or solver name
+is an error where it is written, not a silent miss in a dictionary look-up.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Program(StrEnum):
+    """The five programs the city funds (SPEC section 4)."""
+
+    OFFICE_SPACE = "office_space"
+    SERVICE_SPACE = "service_space"
+    OPERATING_FUNDS = "operating_funds"
+    MEMBER_SUBSIDY = "member_subsidy"
+    SOCIAL_INSURANCE = "social_insurance"
+
+
+PROGRAMS: tuple[Program, ...] = tuple(Program)
+
+#: Capital programs: money buys floor area once, and the area stays provided.
+CAPITAL_PROGRAMS: tuple[Program, ...] = (Program.OFFICE_SPACE, Program.SERVICE_SPACE)
+
+#: Recurring programs: the gap has to be paid again every year.
+RECURRING_PROGRAMS: tuple[Program, ...] = (
+    Program.OPERATING_FUNDS,
+    Program.MEMBER_SUBSIDY,
+    Program.SOCIAL_INSURANCE,
+)
+
+
+class Requirement(StrEnum):
+    """Hard requirements whose shortfall the model reports in yuan."""
+
+    OFFICE_SPACE_DEADLINE = "office_space_deadline"
+    SERVICE_SPACE_DEADLINE = "service_space_deadline"
+    OPERATING_FUNDS_STANDARD = "operating_funds_standard"
+    MINIMUM_WAGE = "minimum_wage"
+    SOCIAL_INSURANCE = "social_insurance"
+
+
+#: The program each hard requirement belongs to.
+REQUIREMENT_PROGRAM: dict[Requirement, Program] = {
+    Requirement.OFFICE_SPACE_DEADLINE: Program.OFFICE_SPACE,
+    Requirement.SERVICE_SPACE_DEADLINE: Program.SERVICE_SPACE,
+    Requirement.OPERATING_FUNDS_STANDARD: Program.OPERATING_FUNDS,
+    Requirement.MINIMUM_WAGE: Program.MEMBER_SUBSIDY,
+    Requirement.SOCIAL_INSURANCE: Program.SOCIAL_INSURANCE,
+}
+
+
+class Status(StrEnum):
+    """Outcome of a solve, as reported in ``summary.json``."""
+
+    OPTIMAL = "optimal"
+    #: Solved, but the ceiling cannot pay for every hard target: an answer, not a failure.
+    HARD_TARGETS_UNMET = "hard_targets_unmet"
+
+
+class SolverName(StrEnum):
+    """LP solvers the PuLP reference path can call."""
+
+    HIGHS = "highs"
+    CBC = "cbc"
+
+
+class Stage(StrEnum):
+    """The three lexicographic stages of the objective."""
+
+    HARD = "unmet_hard"
+    SOFT = "soft_closure"
+    TRANSFERS = "city_transfers"
+
+
+class MinWageTier(StrEnum):
+    """Which minimum-wage schedule applies to a district."""
+
+    CITY = "city"
+    COUNTY = "county"

@@ -1,0 +1,389 @@
+"""The allocation LP of SPEC section 4, written once as named sparse blocks.
+
+:func:`formulate` turns :class:`~model.inputs.ModelInputs` into a
+:class:`LinearProgram`: named column blocks (``own``, ``transfer``, ``unmet``),
+named row blocks (``capacity[hedong,2007]``, ``ceiling[2008]``, ...) and one
+objective vector per lexicographic stage. Solvers read this description; none of
+them writes the model again by hand. Each constraint family is one
+``define_<thing>_constraints`` function.
+
+Variables, for district d, program p, year t (yuan):
+
+- ``own[d,p,t]``: money the district spends from its own budget;
+- ``transfer[d,p,t]``: city transfer payment to the district for the program;
+- ``unmet[d,r,t]``: money missing for hard requirement r (zero when feasible).
+
+``closed[d,p,t] = own + transfer`` is the gap closed. For capital programs money
+buys committees upgraded: ``closed / unit_cost[d,p,t]`` committees in year t.
+
+Objective, lexicographic (minimised in turn, each stage's optimum then fixed):
+
+1. ``unmet_hard``: total missing money for hard requirements;
+2. ``soft_closure``: minus the points of soft gaps closed (weighted committee- and
+   member-years at standard, times the district's need weight), plus an optional
+   max-min equity term;
+3. ``city_transfers``: total transfers (districts pay first where they can).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from .constants import CAPITAL_PROGRAMS, PROGRAMS, RECURRING_PROGRAMS, Program, Requirement, Stage
+from .inputs import ModelInputs
+
+INF = np.inf
+
+
+@dataclass
+class Block:
+    """A named, indexed group of columns or rows occupying ``start:start+len(labels)``."""
+
+    name: str
+    start: int
+    labels: list[tuple]
+
+    @property
+    def stop(self) -> int:
+        return self.start + len(self.labels)
+
+    def names(self) -> list[str]:
+        return [f"{self.name}[{','.join(str(x) for x in label)}]" for label in self.labels]
+
+
+@dataclass
+class LinearProgram:
+    """``min c_stage @ x`` s.t. ``row_lower <= A @ x <= row_upper``, ``col_lower <= x <= col_upper``."""
+
+    col_blocks: dict[str, Block] = field(default_factory=dict)
+    row_blocks: dict[str, Block] = field(default_factory=dict)
+    col_lower: list[np.ndarray] = field(default_factory=list)
+    col_upper: list[np.ndarray] = field(default_factory=list)
+    row_lower: list[np.ndarray] = field(default_factory=list)
+    row_upper: list[np.ndarray] = field(default_factory=list)
+    _rows: list[np.ndarray] = field(default_factory=list)
+    _cols: list[np.ndarray] = field(default_factory=list)
+    _vals: list[np.ndarray] = field(default_factory=list)
+    objectives: dict[Stage, np.ndarray] = field(default_factory=dict)
+    n_cols: int = 0
+    n_rows: int = 0
+
+    # --- building -------------------------------------------------------------
+    def add_columns(self, name: str, labels: list[tuple], lower, upper) -> np.ndarray:
+        """Add a block of columns; returns their indices."""
+        block = Block(name, self.n_cols, list(labels))
+        self.col_blocks[name] = block
+        n = len(block.labels)
+        self.col_lower.append(np.broadcast_to(np.asarray(lower, float), (n,)).copy())
+        self.col_upper.append(np.broadcast_to(np.asarray(upper, float), (n,)).copy())
+        self.n_cols += n
+        return np.arange(block.start, block.stop)
+
+    def add_rows(self, name: str, labels: list[tuple], row: np.ndarray, col: np.ndarray,
+                 val: np.ndarray, lower, upper) -> np.ndarray:
+        """Add a block of rows from coefficients (``row`` local to the block)."""
+        block = Block(name, self.n_rows, list(labels))
+        self.row_blocks[name] = block
+        n = len(block.labels)
+        row = np.asarray(row, dtype=np.int64)
+        keep = np.asarray(val, float) != 0.0
+        self._rows.append(row[keep] + block.start)
+        self._cols.append(np.asarray(col, dtype=np.int64)[keep])
+        self._vals.append(np.asarray(val, float)[keep])
+        self.row_lower.append(np.broadcast_to(np.asarray(lower, float), (n,)).copy())
+        self.row_upper.append(np.broadcast_to(np.asarray(upper, float), (n,)).copy())
+        self.n_rows += n
+        return np.arange(block.start, block.stop)
+
+    # --- reading ----------------------------------------------------------------
+    def matrix(self) -> sp.csr_matrix:
+        rows = np.concatenate(self._rows) if self._rows else np.zeros(0, np.int64)
+        cols = np.concatenate(self._cols) if self._cols else np.zeros(0, np.int64)
+        vals = np.concatenate(self._vals) if self._vals else np.zeros(0)
+        return sp.csr_matrix((vals, (rows, cols)), shape=(self.n_rows, self.n_cols))
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Column lower/upper and row lower/upper bounds as flat arrays."""
+        cat = lambda parts: np.concatenate(parts) if parts else np.zeros(0)  # noqa: E731
+        return cat(self.col_lower), cat(self.col_upper), cat(self.row_lower), cat(self.row_upper)
+
+    def column_names(self) -> list[str]:
+        return [n for b in self.col_blocks.values() for n in b.names()]
+
+    def row_names(self) -> list[str]:
+        return [n for b in self.row_blocks.values() for n in b.names()]
+
+    def objective(self, stage: Stage) -> np.ndarray:
+        return self.objectives[stage]
+
+
+@dataclass
+class Formulation:
+    """The LP together with the index maps the results need."""
+
+    lp: LinearProgram
+    inputs: ModelInputs
+    own: np.ndarray  # (D, P, T) column indices
+    transfer: np.ndarray  # (D, P, T)
+    unmet: dict[tuple[str, Requirement, int], int]  # (district, requirement, year) -> column
+    points: np.ndarray  # (D, P, T) soft points per yuan closed, need weight included
+    equity: int | None = None
+
+
+def formulate(inputs: ModelInputs) -> Formulation:
+    """Build the LP for ``inputs`` (see the module docstring)."""
+    lp = LinearProgram()
+    n_d, n_t = inputs.shape
+    n_p = len(PROGRAMS)
+    labels = [(d, p.value, t) for d in inputs.districts for p in PROGRAMS for t in inputs.years]
+    # A district may spend on a program only what its gap can absorb: recurring
+    # columns of a gap-free year are fixed at zero (the structure stays the same).
+    upper = np.full((n_d, n_p, n_t), INF)
+    for k, program in enumerate(PROGRAMS):
+        if program in RECURRING_PROGRAMS:
+            upper[:, k, :] = np.where(inputs.gap[program] > 0, INF, 0.0)
+        else:
+            upper[:, k, :] = np.where(inputs.upgrade_units[program][:, None] > 0, INF, 0.0)
+    own = lp.add_columns("own", labels, 0.0, upper.ravel()).reshape(n_d, n_p, n_t)
+    transfer = lp.add_columns("transfer", labels, 0.0, upper.ravel()).reshape(n_d, n_p, n_t)
+    form = Formulation(lp=lp, inputs=inputs, own=own, transfer=transfer, unmet={},
+                       points=np.zeros((n_d, n_p, n_t)))
+
+    define_hard_requirement_constraints(form)
+    define_capacity_constraints(form)
+    define_ceiling_constraints(form)
+    define_co_financing_constraints(form)
+    define_gap_constraints(form)
+    define_continuity_constraints(form)
+    define_objectives(form)
+    return form
+
+
+def _program_index(program: Program) -> int:
+    return PROGRAMS.index(program)
+
+
+def define_capacity_constraints(form: Formulation) -> None:
+    """``capacity[d,t]``: a district spends at most its fiscal capacity for community work."""
+    inputs, lp = form.inputs, form.lp
+    n_d, n_t = inputs.shape
+    cols = form.own.transpose(0, 2, 1).reshape(n_d * n_t, -1)  # row (d,t) -> its own columns
+    rows = np.repeat(np.arange(n_d * n_t), cols.shape[1])
+    labels = [(d, t) for d in inputs.districts for t in inputs.years]
+    lp.add_rows("capacity", labels, rows, cols.ravel(), np.ones(cols.size), -INF,
+                inputs.capacity.ravel())
+
+
+def define_ceiling_constraints(form: Formulation) -> None:
+    """``ceiling[t]``: city transfers stay within the year's ceiling (and the horizon total)."""
+    inputs, lp = form.inputs, form.lp
+    n_t = len(inputs.years)
+    cols = form.transfer.transpose(2, 0, 1).reshape(n_t, -1)
+    rows = np.repeat(np.arange(n_t), cols.shape[1])
+    lp.add_rows("ceiling", [(t,) for t in inputs.years], rows, cols.ravel(), np.ones(cols.size),
+                -INF, inputs.ceiling)
+    if np.isfinite(inputs.total_ceiling):
+        all_cols = form.transfer.ravel()
+        lp.add_rows("total_ceiling", [()], np.zeros(all_cols.size), all_cols,
+                    np.ones(all_cols.size), -INF, inputs.total_ceiling)
+
+
+def define_co_financing_constraints(form: Formulation) -> None:
+    """``co_financing[d,t]``: a district pays at least its share of the money it receives.
+
+    ``own >= s * (own + transfer)``, i.e. ``(1 - s) own - s transfer >= 0``, summed
+    over programs. Only districts with a positive share get the row.
+    """
+    inputs, lp = form.inputs, form.lp
+    districts = np.flatnonzero(inputs.min_own_share > 0)
+    n_t = len(inputs.years)
+    rows, cols, vals, labels = [], [], [], []
+    for i, d in enumerate(districts):
+        s = inputs.min_own_share[d]
+        for j in range(n_t):
+            r = i * n_t + j
+            own_cols, tr_cols = form.own[d, :, j], form.transfer[d, :, j]
+            rows += [r] * (own_cols.size + tr_cols.size)
+            cols += list(own_cols) + list(tr_cols)
+            vals += [1.0 - s] * own_cols.size + [-s] * tr_cols.size
+            labels.append((inputs.districts[d], inputs.years[j]))
+    if labels:
+        lp.add_rows("co_financing", labels, np.array(rows), np.array(cols), np.array(vals), 0.0, INF)
+
+
+def define_gap_constraints(form: Formulation) -> None:
+    """Closure never exceeds the gap.
+
+    Recurring programs, ``<program>_gap[d,t]``: ``closed <= gap`` each year.
+    Capital programs, ``<program>_gap[d]``: committees upgraded over the horizon
+    at most those below the standard (target share for service rooms). The row is
+    scaled to yuan at last-year prices: ``sum_t closed_t * price_T / price_t <= units * cost_T``.
+    """
+    inputs, lp = form.inputs, form.lp
+    n_d, n_t = inputs.shape
+    d_idx, t_idx = np.meshgrid(np.arange(n_d), np.arange(n_t), indexing="ij")
+    for program in RECURRING_PROGRAMS:
+        k = _program_index(program)
+        r = (d_idx * n_t + t_idx).ravel()
+        cols = np.concatenate([form.own[:, k, :].ravel(), form.transfer[:, k, :].ravel()])
+        labels = [(d, t) for d in inputs.districts for t in inputs.years]
+        lp.add_rows(f"{program.value}_gap", labels, np.concatenate([r, r]), cols,
+                    np.ones(cols.size), -INF, inputs.gap[program].ravel())
+    for program in CAPITAL_PROGRAMS:
+        k = _program_index(program)
+        price = inputs.price_index[program]
+        scale = price[-1] / price  # yuan of year t in last-year yuan
+        rows = np.repeat(np.arange(n_d), 2 * n_t)
+        cols = np.concatenate([form.own[:, k, :], form.transfer[:, k, :]], axis=1).ravel()
+        vals = np.tile(np.concatenate([scale, scale]), n_d)
+        rhs = inputs.upgrade_units[program] * inputs.unit_cost[program][:, -1]
+        lp.add_rows(f"{program.value}_gap", [(d,) for d in inputs.districts], rows, cols, vals, -INF, rhs)
+
+
+def define_continuity_constraints(form: Formulation) -> None:
+    """``<program>_keep[d,t]``: what a recurring program funds stays funded.
+
+    Members once insured stay insured, subsidies once raised stay raised: the share
+    of the gap closed never falls, ``closed_t / gap_t >= closed_{t-1} / gap_{t-1}``,
+    written ``closed_t - (gap_t / gap_{t-1}) closed_{t-1} >= 0``.
+    """
+    inputs, lp = form.inputs, form.lp
+    n_d, n_t = inputs.shape
+    if n_t < 2:
+        return
+    for program in RECURRING_PROGRAMS:
+        k = _program_index(program)
+        gap = inputs.gap[program]
+        ratio = np.divide(gap[:, 1:], gap[:, :-1], out=np.zeros((n_d, n_t - 1)), where=gap[:, :-1] > 0)
+        rows, cols, vals = [], [], []
+        for d in range(n_d):
+            for j in range(1, n_t):
+                r = d * (n_t - 1) + (j - 1)
+                rows += [r] * 4
+                cols += [form.own[d, k, j], form.transfer[d, k, j],
+                         form.own[d, k, j - 1], form.transfer[d, k, j - 1]]
+                vals += [1.0, 1.0, -ratio[d, j - 1], -ratio[d, j - 1]]
+        labels = [(d, t) for d in inputs.districts for t in inputs.years[1:]]
+        lp.add_rows(f"{program.value}_keep", labels, np.array(rows), np.array(cols), np.array(vals),
+                    0.0, INF)
+
+
+def define_hard_requirement_constraints(form: Formulation) -> None:
+    """Hard requirements, each with an ``unmet`` column for the money missing.
+
+    - ``office_space_deadline[d]`` (and ``service_space_deadline[d]`` if hard):
+      committees upgraded by the deadline reach the target, in deadline-year yuan;
+    - ``minimum_wage[d,t]``: no member below the minimum wage from its start year;
+    - ``social_insurance[d,t]``: every member insured from the deadline year;
+    - ``operating_funds_standard[d,t]`` if the scenario makes operating funds hard.
+    """
+    inputs, lp = form.inputs, form.lp
+    n_d, n_t = inputs.shape
+    years = inputs.years
+    capital = {Program.OFFICE_SPACE: Requirement.OFFICE_SPACE_DEADLINE,
+               Program.SERVICE_SPACE: Requirement.SERVICE_SPACE_DEADLINE}
+    for program, requirement in capital.items():
+        if not inputs.hard_capital[program]:
+            continue
+        deadline = inputs.deadlines[requirement]
+        j_dl = years.index(deadline)
+        k = _program_index(program)
+        price = inputs.price_index[program]
+        scale = price[j_dl] / price[: j_dl + 1]
+        unmet_cols = _add_unmet(form, requirement, [(d, deadline) for d in inputs.districts])
+        rows = np.repeat(np.arange(n_d), 2 * (j_dl + 1) + 1)
+        cols = np.concatenate([form.own[:, k, : j_dl + 1], form.transfer[:, k, : j_dl + 1],
+                               unmet_cols[:, None]], axis=1).ravel()
+        vals = np.tile(np.concatenate([scale, scale, [1.0]]), n_d)
+        rhs = inputs.upgrade_units[program] * inputs.unit_cost[program][:, j_dl]
+        lp.add_rows(requirement.value, [(d,) for d in inputs.districts], rows, cols, vals, rhs, INF)
+
+    recurring = [(Requirement.MINIMUM_WAGE, Program.MEMBER_SUBSIDY),
+                 (Requirement.SOCIAL_INSURANCE, Program.SOCIAL_INSURANCE)]
+    if np.any(inputs.hard[Requirement.OPERATING_FUNDS_STANDARD] > 0):
+        recurring.append((Requirement.OPERATING_FUNDS_STANDARD, Program.OPERATING_FUNDS))
+    for requirement, program in recurring:
+        start = inputs.deadlines[requirement]
+        j0 = years.index(start) if start in years else n_t
+        if j0 >= n_t:
+            continue
+        k = _program_index(program)
+        pairs = [(d, j) for d in range(n_d) for j in range(j0, n_t)]
+        unmet_cols = _add_unmet(form, requirement, [(inputs.districts[d], years[j]) for d, j in pairs])
+        d_arr = np.array([d for d, _ in pairs])
+        j_arr = np.array([j for _, j in pairs])
+        r = np.arange(len(pairs))
+        rows = np.concatenate([r, r, r])
+        cols = np.concatenate([form.own[d_arr, k, j_arr], form.transfer[d_arr, k, j_arr], unmet_cols])
+        lp.add_rows(requirement.value, [(inputs.districts[d], years[j]) for d, j in pairs], rows, cols,
+                    np.ones(cols.size), inputs.hard[requirement][d_arr, j_arr], INF)
+
+
+def _add_unmet(form: Formulation, requirement: Requirement, labels: list[tuple[str, int]]) -> np.ndarray:
+    """Columns for money missing on ``requirement`` (one block per requirement)."""
+    cols = form.lp.add_columns(f"unmet_{requirement.value}", labels, 0.0, INF)
+    for (d, t), c in zip(labels, cols):
+        form.unmet[(d, requirement, t)] = int(c)
+    return cols
+
+
+def define_objectives(form: Formulation) -> None:
+    """The three stage objectives, and the optional max-min equity term."""
+    inputs, lp = form.inputs, form.lp
+    n_d, n_t = inputs.shape
+    # Soft points per yuan closed: committee- or member-years at standard, weighted
+    # by program and by the district's fiscal need.
+    for k, program in enumerate(PROGRAMS):
+        form.points[:, k, :] = inputs.soft_value[program] * inputs.need_weight[:, None]
+
+    if inputs.equity_weight > 0:
+        _define_equity(form)
+
+    n = lp.n_cols
+    unmet = np.zeros(n)
+    unmet[list(form.unmet.values())] = 1.0
+    soft = np.zeros(n)
+    soft[form.own.ravel()] = -form.points.ravel()
+    soft[form.transfer.ravel()] = -form.points.ravel()
+    if form.equity is not None:
+        soft[form.equity] = -inputs.equity_weight * _max_points(inputs).sum()
+    transfers = np.zeros(n)
+    transfers[form.transfer.ravel()] = 1.0
+    lp.objectives = {Stage.HARD: unmet, Stage.SOFT: soft, Stage.TRANSFERS: transfers}
+
+
+def _max_points(inputs: ModelInputs) -> np.ndarray:
+    """Unweighted soft points each district would earn if every soft gap closed at once."""
+    total = np.zeros(len(inputs.districts))
+    for program in PROGRAMS:
+        value = inputs.soft_value[program]
+        if program in CAPITAL_PROGRAMS:
+            total += (value[:, 0] * inputs.upgrade_units[program] * inputs.unit_cost[program][:, 0])
+        else:
+            total += (value * inputs.gap[program]).sum(axis=1)
+    return total
+
+
+def _define_equity(form: Formulation) -> None:
+    """``equity[d]``: the worst district's share of its own attainable points.
+
+    ``z <= points_d(x) / max_points_d`` for every district with soft gaps;
+    ``z`` enters the soft stage with weight ``weights.equity`` times all points.
+    """
+    inputs, lp = form.inputs, form.lp
+    form.equity = int(lp.add_columns("equity", [()], 0.0, 1.0)[0])
+    max_points = _max_points(inputs)
+    districts = np.flatnonzero(max_points > 0)
+    rows, cols, vals = [], [], []
+    for i, d in enumerate(districts):
+        unweighted = np.stack([inputs.soft_value[p] for p in PROGRAMS])  # (P, T)
+        d_cols = np.concatenate([form.own[d].ravel(), form.transfer[d].ravel()])
+        d_vals = np.concatenate([unweighted[:, d, :].ravel()] * 2) / max_points[d]
+        rows += [i] * (d_cols.size + 1)
+        cols += list(d_cols) + [form.equity]
+        vals += list(-d_vals) + [1.0]
+    lp.add_rows("equity", [(inputs.districts[d],) for d in districts], np.array(rows),
+                np.array(cols), np.array(vals), -INF, 0.0)

@@ -1,0 +1,267 @@
+"""From a scenario to the numbers the LP needs: standards, gaps and costs per year.
+
+Everything here is arithmetic on the scenario's inputs, with no optimisation, so each
+figure can be checked by hand. Arrays are indexed ``[district, year]`` in the order
+of ``ModelInputs.districts`` and ``ModelInputs.years``; money is in yuan.
+
+Gaps, per program (SPEC section 4): the cost of reaching the standard minus what the
+district already spends.
+
+- ``office_space`` / ``service_space`` (capital): committees to upgrade times the
+  floor area each lacks times the cost per m2 of the year the money is spent.
+- ``operating_funds``: committees x (standard of the year - current funds).
+- ``member_subsidy``: members x months x (standard - current subsidy); the part up
+  to the minimum wage is the hard requirement.
+- ``social_insurance``: uninsured members x the five employer rates x the
+  contribution base (the member's pay, bounded by a floor and a ceiling share of the
+  previous year's average wage).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .constants import CAPITAL_PROGRAMS, RECURRING_PROGRAMS, Program, Requirement
+from .scenario import Scenario
+
+INSURANCES = ("pension", "medical", "unemployment", "work_injury", "maternity")
+
+
+@dataclass(frozen=True, eq=False)
+class ModelInputs:
+    """Per-district, per-year quantities derived from a scenario (money in yuan).
+
+    Attributes
+    ----------
+    districts, years : list
+        Index of the first and second axis of every ``[district, year]`` array.
+    committees, members, uninsured : ndarray (D,)
+        Committees, committee members and members without insurance now.
+    gap : dict Program -> ndarray (D, T)
+        Recurring programs: yuan needed in each year to reach that year's standard.
+    hard : dict Requirement -> ndarray (D, T)
+        Recurring hard requirements: yuan that must be closed in each year
+        (zero in years before the requirement starts).
+    upgrade_units : dict Program -> ndarray (D,)
+        Capital programs: committees to bring to the standard (the gap in committees).
+    unit_cost : dict Program -> ndarray (D, T)
+        Capital programs: yuan to bring one committee to the standard in year t.
+    price_index : dict Program -> ndarray (T,)
+        Capital programs: cost per m2 in year t relative to the first year.
+    capacity : ndarray (D, T)
+        Own budget each district can spend on these programs per year.
+    ceiling : ndarray (T,)
+        City transfer ceiling per year; ``total_ceiling`` over the horizon (inf: none).
+    min_own_share : ndarray (D,)
+        Least share of the money closing a district's gaps that it pays itself.
+    need_weight : ndarray (D,)
+        Weight of the district's soft gaps in the objective (fiscal difficulty).
+    soft_value : dict Program -> ndarray (D, T)
+        Points (weighted committee- or member-years at standard) per yuan closed in
+        year t, before the district's need weight.
+    """
+
+    districts: list[str]
+    years: list[int]
+    committees: np.ndarray
+    members: np.ndarray
+    uninsured: np.ndarray
+    gap: dict[Program, np.ndarray]
+    hard: dict[Requirement, np.ndarray]
+    upgrade_units: dict[Program, np.ndarray]
+    upgrade_deficit_m2: dict[Program, np.ndarray]
+    unit_cost: dict[Program, np.ndarray]
+    price_index: dict[Program, np.ndarray]
+    capacity: np.ndarray
+    ceiling: np.ndarray
+    total_ceiling: float
+    min_own_share: np.ndarray
+    need_weight: np.ndarray
+    soft_value: dict[Program, np.ndarray]
+    deadlines: dict[Requirement, int]
+    hard_capital: dict[Program, bool]
+    equity_weight: float
+    stage_tolerance: float
+    # Reporting: standards and compliance denominators.
+    operating_standard: np.ndarray = field(repr=False)
+    subsidy_standard: np.ndarray = field(repr=False)
+    minimum_wage: np.ndarray = field(repr=False)
+    minimum_wage_cost: np.ndarray = field(repr=False)
+    premium_per_member: np.ndarray = field(repr=False)
+    at_standard_now: dict[Program, np.ndarray] = field(repr=False)
+    operating_funds_now: np.ndarray = field(repr=False)
+    subsidy_now: np.ndarray = field(repr=False)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.districts), len(self.years)
+
+    def gap_of(self, program: Program) -> np.ndarray:
+        """Recurring gap (D, T), or the capital gap if it were all closed in each year."""
+        if program in RECURRING_PROGRAMS:
+            return self.gap[program]
+        return self.upgrade_units[program][:, None] * self.unit_cost[program]
+
+    def with_ceiling(self, ceiling: np.ndarray, total_ceiling: float | None = None) -> ModelInputs:
+        """The same inputs under another city ceiling (e.g. zero: the status quo)."""
+        from dataclasses import replace
+
+        return replace(self, ceiling=np.asarray(ceiling, dtype=float),
+                       total_ceiling=self.total_ceiling if total_ceiling is None else total_ceiling)
+
+
+def _series(scenario: Scenario, key: str, years: list[int]) -> np.ndarray:
+    values = scenario.by_year(key)
+    return np.array([values[y] for y in years], dtype=float)
+
+
+def build_inputs(scenario: Scenario) -> ModelInputs:
+    """Compute every standard, gap and cost of ``scenario`` (see the module docstring)."""
+    p = scenario.params
+    table = scenario.districts
+    years = scenario.years
+    first = years[0]
+    t_index = np.arange(len(years))
+    previous_years = [y - 1 for y in years]
+
+    committees = table["committees"].to_numpy(float)
+    members = committees * table["members_per_committee"].to_numpy(float)
+    uninsured = table["uninsured_members"].to_numpy(float)
+    need = table["need_weight"].to_numpy(float)
+    county = (table["min_wage_tier"] == "county").to_numpy()
+
+    # --- wages and minimum wages ------------------------------------------------
+    avg_wage = _series(scenario, "wages.average_wage_yuan", years)
+    avg_wage_prev = _series(scenario, "wages.average_wage_yuan", previous_years)
+    city_mw = _series(scenario, "wages.minimum_wage_city_yuan_month", years)
+    county_mw = _series(scenario, "wages.minimum_wage_county_yuan_month", years)
+    city_mw_prev = _series(scenario, "wages.minimum_wage_city_yuan_month", previous_years)
+    county_mw_prev = _series(scenario, "wages.minimum_wage_county_yuan_month", previous_years)
+    min_wage = np.where(county[:, None], county_mw[None, :], city_mw[None, :])
+    min_wage_prev = np.where(county[:, None], county_mw_prev[None, :], city_mw_prev[None, :])
+    months_new = p["wages.minimum_wage_months_at_new_rate"]
+
+    # --- member subsidies: the standard grows with wages, never below the minimum wage
+    indexation = p["member_subsidy.wage_indexation"]
+    wage_growth = avg_wage / avg_wage[0] - 1.0
+    indexed = p["member_subsidy.standard_yuan_month"] * (1.0 + indexation * wage_growth)
+    subsidy_standard = np.maximum(indexed[None, :], min_wage)
+    subsidy_now = table["member_subsidy_yuan_month"].to_numpy(float)[:, None]
+    # Yuan a year to lift every member to the minimum wage: the new rate from April,
+    # the previous year's rate before it.
+    minimum_wage_cost = members[:, None] * (
+        months_new * np.maximum(min_wage - subsidy_now, 0.0)
+        + (12 - months_new) * np.maximum(min_wage_prev - subsidy_now, 0.0))
+    full_subsidy_cost = members[:, None] * 12.0 * np.maximum(subsidy_standard - subsidy_now, 0.0)
+    subsidy_gap = np.maximum(full_subsidy_cost, minimum_wage_cost)
+    wage_from = p["member_subsidy.minimum_wage_from"]
+    hard_minimum_wage = np.where(np.array(years)[None, :] >= wage_from, minimum_wage_cost, 0.0)
+
+    # --- social insurance: premiums on a bounded contribution base ---------------
+    rate = sum(p[f"social_insurance.rates.{name}"] for name in INSURANCES)
+    base = np.clip(12.0 * subsidy_standard,
+                   p["social_insurance.base_floor_share"] * avg_wage_prev[None, :],
+                   p["social_insurance.base_ceiling_share"] * avg_wage_prev[None, :])
+    premium_per_member = rate * base
+    insurance_gap = uninsured[:, None] * premium_per_member
+    insured_from = p["social_insurance.deadline"]
+    hard_insurance = np.where(np.array(years)[None, :] >= insured_from, insurance_gap, 0.0)
+
+    # --- operating funds: phased in from the old to the new standard, then with prices
+    old, new = p["operating_funds.old_standard_yuan"], p["operating_funds.new_standard_yuan"]
+    phase = np.minimum(1.0, (t_index + 1) / p["operating_funds.phase_in_years"])
+    operating_standard_city = (old + (new - old) * phase) * (1.0 + p["operating_funds.growth"]) ** t_index
+    operating_standard = np.broadcast_to(operating_standard_city, (len(committees), len(years))).copy()
+    funds_now = table["operating_funds_yuan"].to_numpy(float)[:, None]
+    operating_gap = committees[:, None] * np.maximum(operating_standard - funds_now, 0.0)
+    hard_operating = operating_gap.copy() if p["operating_funds.hard"] else np.zeros_like(operating_gap)
+
+    # --- capital programs ---------------------------------------------------------
+    office_deficit = np.maximum(p["office_space.standard_m2"] - table["office_area_below_m2"].to_numpy(float), 0.0)
+    office_units = table["office_below_standard"].to_numpy(float)
+    office_price = (1.0 + p["office_space.cost_growth"]) ** t_index
+    office_cost = (office_deficit * p["office_space.cost_yuan_per_m2"])[:, None] * office_price[None, :]
+
+    renovated = table["service_below_renovated"].to_numpy(float)
+    new_built = table["service_below_new"].to_numpy(float)
+    service_area = table["service_area_below_m2"].to_numpy(float)
+    below = renovated + new_built
+    deficit_total = (renovated * np.maximum(p["service_space.standard_renovated_m2"] - service_area, 0.0)
+                     + new_built * np.maximum(p["service_space.standard_new_m2"] - service_area, 0.0))
+    # Committees below standard are upgraded alike: each lacks the average deficit.
+    service_deficit = np.divide(deficit_total, below, out=np.zeros_like(below), where=below > 0)
+    service_at_standard = committees - below
+    service_units = np.clip(p["service_space.target_share"] * committees - service_at_standard, 0.0, below)
+    service_price = (1.0 + p["service_space.cost_growth"]) ** t_index
+    service_cost = (service_deficit * p["service_space.cost_yuan_per_m2"])[:, None] * service_price[None, :]
+
+    # --- who can pay --------------------------------------------------------------
+    revenue = _series(scenario, "city.budget_revenue_100m_yuan", years)
+    capacity_index = 1.0 + p["districts.capacity_indexation"] * (revenue / revenue[0] - 1.0)
+    capacity = table["capacity_yuan"].to_numpy(float)[:, None] * capacity_index[None, :]
+    ceiling = _series(scenario, "city.ceiling_yuan", years)
+    own_share = table["min_own_share"].to_numpy(float)
+    own_share = np.where(np.isnan(own_share), p["cost_sharing.min_own_share"], own_share)
+
+    # --- value of closing soft gaps, in points per yuan -----------------------------
+    remaining_years = (len(years) - t_index).astype(float)  # a room built in year t serves to the end
+    soft_value = {
+        Program.SERVICE_SPACE: p["weights.service_space"] * np.divide(
+            remaining_years[None, :], service_cost, out=np.zeros_like(service_cost), where=service_cost > 0),
+        Program.OPERATING_FUNDS: p["weights.operating_funds"] * np.divide(
+            1.0, operating_standard - funds_now, out=np.zeros_like(operating_gap),
+            where=operating_gap > 0),
+        # Members brought from the minimum wage to the full standard, per yuan.
+        Program.MEMBER_SUBSIDY: p["weights.member_subsidy"] * np.divide(
+            members[:, None], subsidy_gap - minimum_wage_cost, out=np.zeros_like(subsidy_gap),
+            where=subsidy_gap - minimum_wage_cost > 1e-6),
+        Program.OFFICE_SPACE: np.zeros_like(office_cost),
+        Program.SOCIAL_INSURANCE: np.zeros_like(insurance_gap),
+    }
+    funds_at_standard = committees[:, None] * (funds_now >= operating_standard)
+    return ModelInputs(
+        districts=list(table.index),
+        years=list(years),
+        committees=committees,
+        members=members,
+        uninsured=uninsured,
+        gap={Program.OPERATING_FUNDS: operating_gap,
+             Program.MEMBER_SUBSIDY: subsidy_gap,
+             Program.SOCIAL_INSURANCE: insurance_gap},
+        hard={Requirement.OPERATING_FUNDS_STANDARD: hard_operating,
+              Requirement.MINIMUM_WAGE: hard_minimum_wage,
+              Requirement.SOCIAL_INSURANCE: hard_insurance},
+        upgrade_units={Program.OFFICE_SPACE: office_units, Program.SERVICE_SPACE: service_units},
+        upgrade_deficit_m2={Program.OFFICE_SPACE: office_deficit, Program.SERVICE_SPACE: service_deficit},
+        unit_cost={Program.OFFICE_SPACE: office_cost, Program.SERVICE_SPACE: service_cost},
+        price_index={Program.OFFICE_SPACE: office_price, Program.SERVICE_SPACE: service_price},
+        capacity=capacity,
+        ceiling=ceiling,
+        total_ceiling=float(p["city.total_ceiling_yuan"]),
+        min_own_share=own_share,
+        need_weight=need,
+        soft_value=soft_value,
+        deadlines={Requirement.OFFICE_SPACE_DEADLINE: p["office_space.deadline"],
+                   Requirement.SERVICE_SPACE_DEADLINE: p["service_space.deadline"],
+                   Requirement.MINIMUM_WAGE: wage_from,
+                   Requirement.SOCIAL_INSURANCE: insured_from,
+                   Requirement.OPERATING_FUNDS_STANDARD: first},
+        hard_capital={Program.OFFICE_SPACE: bool(p["office_space.hard"]),
+                      Program.SERVICE_SPACE: bool(p["service_space.hard"])},
+        equity_weight=float(p["weights.equity"]),
+        stage_tolerance=float(p["solver.stage_tolerance"]),
+        operating_standard=operating_standard,
+        subsidy_standard=subsidy_standard,
+        minimum_wage=min_wage,
+        minimum_wage_cost=minimum_wage_cost,
+        premium_per_member=premium_per_member,
+        at_standard_now={Program.OFFICE_SPACE: committees - office_units,
+                         Program.SERVICE_SPACE: service_at_standard},
+        operating_funds_now=funds_now[:, 0],
+        subsidy_now=subsidy_now[:, 0],
+    )
+
+
+__all__ = ["ModelInputs", "build_inputs", "CAPITAL_PROGRAMS", "RECURRING_PROGRAMS"]

@@ -1,0 +1,98 @@
+"""The only module that touches the disk: scenario files in, result files out.
+
+Reading returns plain text keyed by file name so that scenarios uploaded in the
+browser go through exactly the same parsing and validation as files on disk.
+Writing goes to a temporary file first and is renamed into place, so an
+interrupted run never leaves a half-written output behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .results import Result
+
+
+def text_reader(folder: Path) -> Callable[[str], str]:
+    """A function that reads a scenario file named relative to ``folder``."""
+
+    def read(name: str) -> str:
+        return (folder / name).read_text(encoding="utf-8")
+
+    return read
+
+
+def read_scenario_texts(path: Path) -> tuple[str, Callable[[str], str]]:
+    """The name of a scenario file and a reader for it and the files it names."""
+    path = Path(path)
+    return path.name, text_reader(path.parent)
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (UTF-8)."""
+    _atomic_write_bytes(Path(path), text.encode("utf-8"))
+
+
+def write_json(path: Path, data: Mapping[str, Any]) -> None:
+    """Write ``data`` as indented UTF-8 JSON, atomically."""
+    write_text(path, json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+def write_csv(path: Path, frame: pd.DataFrame) -> None:
+    """Write a table as CSV without the index, atomically."""
+    write_text(path, frame.to_csv(index=False, lineterminator="\n"))
+
+
+def write_result(result: Result, out_dir: Path) -> list[Path]:
+    """Write ``summary.json`` and the result tables as CSV into ``out_dir``.
+
+    Everything is rendered in memory first, so invalid content fails before any
+    file is created.
+    """
+    out_dir = Path(out_dir)
+    files: dict[str, str] = {
+        "summary.json": json.dumps(result.summary(), indent=2, ensure_ascii=False,
+                                   allow_nan=False) + "\n",
+    }
+    for name, frame in result.tables().items():
+        files[f"{name}.csv"] = frame.to_csv(index=False, lineterminator="\n")
+    written = []
+    for name, text in files.items():
+        target = out_dir / name
+        write_text(target, text)
+        written.append(target)
+    return written
+
+
+def write_lp_file(problem: Any, path: Path) -> None:
+    """Write a PuLP problem as a CPLEX LP file (readable constraint by constraint)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".lp")
+    os.close(fd)
+    try:
+        problem.writeLP(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

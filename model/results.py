@@ -1,0 +1,318 @@
+"""What a solve means for the policy: allocation, compliance, money, shadow prices.
+
+:func:`make_result` reads an :class:`~model.solvers.LPSolution` (already checked
+optimal) through the formulation's index maps and computes every table from the
+closed gaps, so each figure traces to the inputs and the LP solution. Tables are
+pandas DataFrames with units in their column names.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .constants import CAPITAL_PROGRAMS, PROGRAMS, Program, Requirement, Stage, Status
+from .formulation import Formulation
+from .inputs import ModelInputs
+from .scenario import Scenario
+from .solvers import LPSolution
+
+#: Missing money below this many yuan is numerical noise, not an unmet target.
+UNMET_TOLERANCE_YUAN = 1.0
+
+#: What "at standard" counts for each program, and in which unit.
+COMPLIANCE_UNITS = {
+    Program.OFFICE_SPACE: "committees with office space at the standard",
+    Program.SERVICE_SPACE: "committees with service rooms at the standard",
+    Program.OPERATING_FUNDS: "committees funded at the operating standard",
+    Program.MEMBER_SUBSIDY: "members paid at least the minimum wage",
+    Program.SOCIAL_INSURANCE: "members insured",
+}
+
+
+@dataclass(eq=False)
+class Result:
+    """The answer to one scenario, as tables and a JSON-ready summary.
+
+    Attributes
+    ----------
+    status : Status
+        ``optimal``, or ``hard_targets_unmet`` when the ceiling cannot pay for
+        every hard target (see ``unmet_hard``).
+    allocation : DataFrame
+        district, program, year, own_yuan, transfer_yuan, gap_yuan, closed_yuan, left_yuan.
+    compliance : DataFrame
+        district (``"city"`` for the whole city), program, year, at_standard, total, share.
+    money : DataFrame
+        By year: ceiling, transfers, own spending, capacity, and the shadow prices
+        of the ceiling.
+    district_money : DataFrame
+        By district and year: own spending against capacity, transfers received.
+    unmet_hard : DataFrame
+        requirement, district, year, missing_yuan (empty when every hard target is met).
+    objectives : dict
+        Stage optima: missing yuan, soft points, transfer yuan.
+    """
+
+    scenario_name: str
+    title: str
+    status: Status
+    years: list[int]
+    districts: list[str]
+    allocation: pd.DataFrame
+    compliance: pd.DataFrame
+    money: pd.DataFrame
+    district_money: pd.DataFrame
+    unmet_hard: pd.DataFrame
+    objectives: dict[str, float]
+    initial: dict[str, float]
+    provenance: dict[str, Any]
+    status_quo: Result | None = None
+    closed: np.ndarray = field(default=None, repr=False)  # (D, P, T) yuan
+
+    # --- views ------------------------------------------------------------------
+    def compliance_by_year(self, district: str = "city") -> dict[str, dict[int, float]]:
+        """``{program: {year: share at standard}}`` for the city or one district."""
+        rows = self.compliance[self.compliance["district"] == district]
+        return {program.value: {int(r.year): float(r.share) for r in rows[rows["program"] == program.value]
+                                .itertuples()} for program in PROGRAMS}
+
+    @property
+    def transfers_total(self) -> float:
+        return float(self.money["transfers_yuan"].sum())
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table, by the file name it is written under (without ``.csv``)."""
+        tables = {
+            "allocation": self.allocation,
+            "compliance": self.compliance,
+            "money": self.money,
+            "district_money": self.district_money,
+            "unmet_hard": self.unmet_hard,
+        }
+        if self.status_quo is not None:
+            tables["status_quo_compliance"] = self.status_quo.compliance
+        return tables
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON summary written as ``summary.json`` (shares as fractions, money in yuan)."""
+        by_year = lambda column: {str(int(y)): _num(v) for y, v in zip(self.money["year"], self.money[column])}  # noqa: E731
+        compliance = {p: {str(y): _num(s) for y, s in v.items()} for p, v in self.compliance_by_year().items()}
+        summary = {
+            "scenario": self.scenario_name,
+            "title": self.title,
+            "status": self.status.value,
+            "initial": self.initial,
+            "horizon": self.years,
+            "ceiling_by_year": by_year("ceiling_yuan"),
+            "transfers_by_year": by_year("transfers_yuan"),
+            "own_spending_by_year": by_year("own_yuan"),
+            "capacity_by_year": by_year("capacity_yuan"),
+            "shadow_price_ceiling_by_year": by_year("shadow_price_points_per_yuan"),
+            "shadow_price_ceiling_hard_by_year": by_year("shadow_price_missing_yuan_per_yuan"),
+            "objectives": {k: _num(v) for k, v in self.objectives.items()},
+            "unmet_hard": [
+                {"requirement": r.requirement, "district": r.district, "year": int(r.year),
+                 "missing_yuan": _num(r.missing_yuan)} for r in self.unmet_hard.itertuples()],
+            "missing_yuan_total": _num(float(self.unmet_hard["missing_yuan"].sum())),
+            "compliance": compliance,
+            "provenance": self.provenance,
+        }
+        if self.status_quo is not None:
+            summary["status_quo_compliance"] = {
+                p: {str(y): _num(s) for y, s in v.items()} for p, v in self.status_quo.compliance_by_year().items()}
+        return summary
+
+
+def _num(value: float) -> float | None:
+    value = float(value)
+    if math.isnan(value):
+        return None
+    if math.isinf(value):
+        return None
+    return value
+
+
+def initial_state(scenario: Scenario, inputs: ModelInputs) -> dict[str, float]:
+    """The state before any spending (the report's "today")."""
+    committees = float(inputs.committees.sum())
+    return {
+        "committees": committees,
+        "members": float(inputs.members.sum()),
+        "uninsured_members": float(inputs.uninsured.sum()),
+        "office_space_compliance": float(inputs.at_standard_now[Program.OFFICE_SPACE].sum() / committees),
+        "service_space_compliance": float(inputs.at_standard_now[Program.SERVICE_SPACE].sum() / committees),
+        "operating_standard_yuan": float(scenario.params["operating_funds.old_standard_yuan"]),
+        "residents": float(scenario.districts["residents"].sum()),
+    }
+
+
+def upgraded_committees(inputs: ModelInputs, closed: np.ndarray) -> dict[Program, np.ndarray]:
+    """Capital programs: committees brought to the standard by the end of each year (D, T)."""
+    out = {}
+    for program in CAPITAL_PROGRAMS:
+        k = PROGRAMS.index(program)
+        cost = inputs.unit_cost[program]
+        bought = np.divide(closed[:, k, :], cost, out=np.zeros_like(cost), where=cost > 0)
+        out[program] = np.minimum(np.cumsum(bought, axis=1), inputs.upgrade_units[program][:, None])
+    return out
+
+
+def compliance_counts(inputs: ModelInputs, closed: np.ndarray) -> dict[Program, tuple[np.ndarray, np.ndarray]]:
+    """``{program: (at_standard, total)}`` per district and year, from the gaps closed."""
+    n_d, n_t = inputs.shape
+    committees = np.broadcast_to(inputs.committees[:, None], (n_d, n_t))
+    members = np.broadcast_to(inputs.members[:, None], (n_d, n_t))
+    upgraded = upgraded_committees(inputs, closed)
+
+    def share_closed(program: Program, denominator: np.ndarray) -> np.ndarray:
+        k = PROGRAMS.index(program)
+        return np.divide(closed[:, k, :], denominator, out=np.ones((n_d, n_t)), where=denominator > 0).clip(0, 1)
+
+    insured_now = (inputs.members - inputs.uninsured)[:, None]
+    return {
+        Program.OFFICE_SPACE: (inputs.at_standard_now[Program.OFFICE_SPACE][:, None] + upgraded[Program.OFFICE_SPACE],
+                               committees),
+        Program.SERVICE_SPACE: (inputs.at_standard_now[Program.SERVICE_SPACE][:, None] + upgraded[Program.SERVICE_SPACE],
+                                committees),
+        # A gap-free year means the district already funds every committee at the standard.
+        Program.OPERATING_FUNDS: (committees * share_closed(Program.OPERATING_FUNDS, inputs.gap[Program.OPERATING_FUNDS]),
+                                  committees),
+        # Money goes first to lifting members to the minimum wage.
+        Program.MEMBER_SUBSIDY: (members * share_closed(Program.MEMBER_SUBSIDY, inputs.minimum_wage_cost), members),
+        Program.SOCIAL_INSURANCE: (insured_now + inputs.uninsured[:, None]
+                                   * share_closed(Program.SOCIAL_INSURANCE, inputs.gap[Program.SOCIAL_INSURANCE]),
+                                   members),
+    }
+
+
+def compliance_table(inputs: ModelInputs, closed: np.ndarray) -> pd.DataFrame:
+    """Long table of compliance by district and city-wide."""
+    records = []
+    for program, (at, total) in compliance_counts(inputs, closed).items():
+        for j, year in enumerate(inputs.years):
+            for d, district in enumerate(inputs.districts):
+                records.append((district, program.value, year, at[d, j], total[d, j]))
+            records.append(("city", program.value, year, at[:, j].sum(), total[:, j].sum()))
+    frame = pd.DataFrame.from_records(records, columns=["district", "program", "year", "at_standard", "total"])
+    frame["share"] = frame["at_standard"] / frame["total"]
+    frame["unit"] = frame["program"].map({p.value: u for p, u in COMPLIANCE_UNITS.items()})
+    return frame
+
+
+def allocation_table(inputs: ModelInputs, own: np.ndarray, transfer: np.ndarray) -> pd.DataFrame:
+    """District x program x year: own money, transfers, the gap at the start of the year, closed, left."""
+    closed = own + transfer
+    gap = np.zeros_like(closed)
+    for k, program in enumerate(PROGRAMS):
+        if program in CAPITAL_PROGRAMS:
+            upgraded = upgraded_committees(inputs, closed)[program]
+            before = np.concatenate([np.zeros((len(inputs.districts), 1)), upgraded[:, :-1]], axis=1)
+            remaining = np.maximum(inputs.upgrade_units[program][:, None] - before, 0.0)
+            gap[:, k, :] = remaining * inputs.unit_cost[program]
+        else:
+            gap[:, k, :] = inputs.gap[program]
+    index = pd.MultiIndex.from_product([inputs.districts, [p.value for p in PROGRAMS], inputs.years],
+                                       names=["district", "program", "year"])
+    frame = pd.DataFrame({
+        "own_yuan": own.ravel(),
+        "transfer_yuan": transfer.ravel(),
+        "gap_yuan": gap.ravel(),
+        "closed_yuan": closed.ravel(),
+    }, index=index).reset_index()
+    frame["left_yuan"] = (frame["gap_yuan"] - frame["closed_yuan"]).clip(lower=0.0)
+    return frame
+
+
+def make_result(scenario: Scenario, inputs: ModelInputs, form: Formulation, solution: LPSolution,
+                status_quo: Result | None = None) -> Result:
+    """Turn an optimal LP solution into a :class:`Result`."""
+    x = np.where(np.abs(solution.x) < 1e-6, 0.0, solution.x)  # solver round-off near zero
+    own = x[form.own]
+    transfer = x[form.transfer]
+    closed = own + transfer
+
+    unmet_records = []
+    for (district, requirement, year), column in form.unmet.items():
+        if x[column] > UNMET_TOLERANCE_YUAN:
+            unmet_records.append((requirement.value, district, year, float(x[column])))
+    unmet = pd.DataFrame.from_records(unmet_records, columns=["requirement", "district", "year", "missing_yuan"])
+    missing = float(unmet["missing_yuan"].sum()) if len(unmet) else 0.0
+    status = Status.HARD_TARGETS_UNMET if missing > UNMET_TOLERANCE_YUAN else Status.OPTIMAL
+
+    ceiling_rows = form.lp.row_blocks["ceiling"]
+    sl = slice(ceiling_rows.start, ceiling_rows.stop)
+    # The LP minimises minus the soft points and the missing money: a looser ceiling
+    # lowers both, so the shadow prices are the negated row duals.
+    soft_price = -solution.duals[Stage.SOFT][sl]
+    hard_price = -solution.duals[Stage.HARD][sl]
+    money = pd.DataFrame({
+        "year": inputs.years,
+        "ceiling_yuan": inputs.ceiling,
+        "transfers_yuan": transfer.sum(axis=(0, 1)),
+        "own_yuan": own.sum(axis=(0, 1)),
+        "capacity_yuan": inputs.capacity.sum(axis=0),
+        "shadow_price_points_per_yuan": np.maximum(soft_price, 0.0),
+        "shadow_price_missing_yuan_per_yuan": np.maximum(hard_price, 0.0),
+    })
+    money["ceiling_used_share"] = np.divide(money["transfers_yuan"], money["ceiling_yuan"],
+                                            out=np.zeros(len(money)), where=money["ceiling_yuan"] > 0)
+    n_d, n_t = inputs.shape
+    district_money = pd.DataFrame({
+        "district": np.repeat(inputs.districts, n_t),
+        "year": np.tile(inputs.years, n_d),
+        "capacity_yuan": inputs.capacity.ravel(),
+        "own_yuan": own.sum(axis=1).ravel(),
+        "transfer_yuan": transfer.sum(axis=1).ravel(),
+    })
+    provenance = {
+        "scenario": scenario.name,
+        "scenario_sha256": scenario.sha256(),
+        "overrides": [o.as_dict() for o in scenario.overrides],
+        "budgetsim_version": __version__,
+        "solver": solution.solver,
+        "solver_version": solution.solver_version,
+        "pulp_version": _version("pulp"),
+        "python_version": platform.python_version(),
+        "solve_seconds": solution.seconds,
+    }
+    objectives = {
+        "missing_hard_yuan": solution.objectives[Stage.HARD],
+        "soft_points": -solution.objectives[Stage.SOFT],
+        "transfers_yuan": solution.objectives[Stage.TRANSFERS],
+    }
+    return Result(
+        scenario_name=scenario.name,
+        title=scenario.title,
+        status=status,
+        years=list(inputs.years),
+        districts=list(inputs.districts),
+        allocation=allocation_table(inputs, own, transfer),
+        compliance=compliance_table(inputs, closed),
+        money=money,
+        district_money=district_money,
+        unmet_hard=unmet,
+        objectives=objectives,
+        initial=initial_state(scenario, inputs),
+        provenance=provenance,
+        status_quo=status_quo,
+        closed=closed,
+    )
+
+
+def _version(package: str) -> str:
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover
+        return "unknown"
+
+
+__all__ = ["Result", "make_result", "compliance_counts", "Requirement"]
