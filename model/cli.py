@@ -125,6 +125,10 @@ def _wan(yuan: float) -> str:
     return f"{yuan / 1e4:,.0f}"
 
 
+def _cell(value: float, width: int, fmt: str) -> str:
+    return f"{'n/a':>{width}}" if value != value else f"{value:>{width}{fmt}}"
+
+
 def format_summary(result: Result) -> str:
     """A short human summary of a result (money in 10k yuan)."""
     years = result.years
@@ -146,10 +150,12 @@ def format_summary(result: Result) -> str:
                           ("district own spending", "own_yuan"), ("district capacity", "capacity_yuan")]:
         lines.append(f"  {label:32}" + "".join(f"{_wan(v):>{width}}" for v in money[column]))
     lines.append(f"  {'+1M yuan of ceiling buys (points)':32}"
-                 + "".join(f"{v * 1e6:>{width}.1f}" for v in money["shadow_price_points_per_yuan"]))
+                 + "".join(_cell(v * 1e6, width, ".1f") for v in money["shadow_price_points_per_yuan"]))
     if result.status != Status.OPTIMAL:
         lines.append(f"  {'+1 yuan cuts missing money by':32}"
-                     + "".join(f"{v:>{width}.2f}" for v in money["shadow_price_missing_yuan_per_yuan"]))
+                     + "".join(_cell(v, width, ".2f") for v in money["shadow_price_missing_yuan_per_yuan"]))
+    if money["shadow_price_points_per_yuan"].isna().all():
+        lines.append("  (shadow prices need --solver highs: CBC does not report reliable duals)")
     lines += ["", f"{'Compliance at year end':34}{header}"]
     city = result.compliance_by_year()
     start = {"office_space": init["office_space_compliance"], "service_space": init["service_space_compliance"]}

@@ -96,3 +96,24 @@ def write_lp_file(problem: Any, path: Path) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+#: The scenarios shipped with budgetsim (``scenarios/`` beside the package).
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+DEFAULT_SCENARIO = "tianjin-2006.toml"
+
+
+def shipped_scenarios(folder: Path = SCENARIO_DIR) -> list[str]:
+    """File names of the scenario TOML files in ``folder``, default first."""
+    names = sorted(p.name for p in Path(folder).glob("*.toml"))
+    if DEFAULT_SCENARIO in names:
+        names.remove(DEFAULT_SCENARIO)
+        names.insert(0, DEFAULT_SCENARIO)
+    return names
+
+
+def scenario_files(folder: Path = SCENARIO_DIR) -> dict[str, str]:
+    """The text of every scenario file (TOML and CSV) in ``folder``, by name."""
+    folder = Path(folder)
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.iterdir())
+            if p.suffix in (".toml", ".csv") and p.is_file()}

@@ -258,8 +258,10 @@ def make_result(scenario: Scenario, inputs: ModelInputs, form: Formulation, solu
         "transfers_yuan": transfer.sum(axis=(0, 1)),
         "own_yuan": own.sum(axis=(0, 1)),
         "capacity_yuan": inputs.capacity.sum(axis=0),
-        "shadow_price_points_per_yuan": np.maximum(soft_price, 0.0),
-        "shadow_price_missing_yuan_per_yuan": np.maximum(hard_price, 0.0),
+        # Tiny negative values are solver round-off (a ceiling never hurts); NaN
+        # (no duals from the solver) stays NaN.
+        "shadow_price_points_per_yuan": np.where(soft_price < 0, 0.0, soft_price),
+        "shadow_price_missing_yuan_per_yuan": np.where(hard_price < 0, 0.0, hard_price),
     })
     money["ceiling_used_share"] = np.divide(money["transfers_yuan"], money["ceiling_yuan"],
                                             out=np.zeros(len(money)), where=money["ceiling_yuan"] > 0)

@@ -146,8 +146,6 @@ class Scenario:
         Raises :class:`ScenarioError` listing every problem; ``self`` is unchanged.
         """
         entries, problems = _override_entries(overrides, origin)
-        if problems:
-            raise ScenarioError(problems)
         # Successive edits replace earlier ones of the same key; the result is
         # rebuilt from the original files so that every rule is checked again.
         merged = {key: (value, org) for key, value, org in self.user_entries}
@@ -158,9 +156,10 @@ class Scenario:
             return files[name]
 
         layers, layer_problems = _read_layers(self.name, read)
-        if layer_problems or layers is None:
-            raise ScenarioError(layer_problems)
-        return _build(self.name, layers, [(k, v, o) for k, (v, o) in merged.items()], read)
+        if layers is None:
+            raise ScenarioError(layer_problems + problems)
+        return _build(self.name, layers, [(k, v, o) for k, (v, o) in merged.items()], read,
+                      layer_problems + problems)
 
 
 # --- loading ----------------------------------------------------------------------
@@ -198,9 +197,9 @@ def load_scenario_texts(name: str, read_text: Callable[[str], str],
     entries, problems = _override_entries(overrides, origin)
     layers, layer_problems = _read_layers(name, read_text)
     problems = layer_problems + problems
-    if problems or layers is None:
+    if layers is None:  # a file could not be read or parsed: nothing to check further
         raise ScenarioError(problems)
-    return _build(name, layers, entries, read_text)
+    return _build(name, layers, entries, read_text, problems)
 
 
 @dataclass
@@ -419,10 +418,14 @@ def _override_entries(overrides: Mapping[str, Any] | Iterable[str],
 
 
 # --- building the validated scenario ----------------------------------------------
-def _build(name: str, layers: _Layers, entries: list[Entry],
-           read_text: Callable[[str], str]) -> Scenario:
-    """Apply user overrides, fill defaults, read the district table, validate all."""
-    problems: list[Problem] = []
+def _build(name: str, layers: _Layers, entries: list[Entry], read_text: Callable[[str], str],
+           problems: list[Problem] | None = None) -> Scenario:
+    """Apply user overrides, fill defaults, read the district table, validate all.
+
+    ``problems`` found while reading the layers are reported together with the
+    rest, so a user sees every problem at once.
+    """
+    problems = list(problems or [])
     for key, value, origin in entries:
         _apply(layers, [(key, value, origin)], origin=origin, record=True)
 

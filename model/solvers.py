@@ -32,7 +32,9 @@ class LPSolution:
 
     ``duals[stage]`` holds, for every row of the LP (not the stage-fixing rows),
     the change of that stage's (minimised) objective per unit increase of the row's
-    bound, as HiGHS reports it.
+    bound, as HiGHS reports it. With CBC they are NaN: CBC's command-line solution
+    file gives all-zero row duals after its dual simplex (seen on the hand-solved
+    test case), so budgetsim does not report them rather than report wrong ones.
     """
 
     x: np.ndarray
@@ -176,7 +178,10 @@ def solve_lexicographic(lp: LinearProgram, solver: SolverName | str = SolverName
                              f"{pulp.LpStatus.get(status, status)}")
         value = float(sum(c[j] * (variables[j].varValue or 0.0) for j in np.flatnonzero(c)))
         objectives[stage] = value
-        duals[stage] = scale * np.array([c_.pi if c_.pi is not None else np.nan for c_ in constraints])
+        if solver == SolverName.HIGHS:
+            duals[stage] = scale * np.array([c_.pi if c_.pi is not None else np.nan for c_ in constraints])
+        else:
+            duals[stage] = np.full(len(constraints), np.nan)
         stage_seconds[stage] = time.perf_counter() - t0
         if stage != STAGES[-1]:
             slack = tolerance * max(1.0, abs(value))

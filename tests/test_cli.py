@@ -1,0 +1,136 @@
+"""The ``budgetsim`` command: outputs, exit codes and error messages."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import DEFAULT, FIXTURES, SCENARIOS
+
+BIN = Path(sys.executable).parent / "budgetsim"
+
+
+def budgetsim(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN), *args], capture_output=True, text=True, timeout=300)
+
+
+def test_entry_point_is_installed_and_helps():
+    for command in ([], ["run"], ["validate"], ["keys"]):
+        done = budgetsim(*command, "--help")
+        assert done.returncode == 0, done.stderr
+        assert "usage: budgetsim" in done.stdout
+
+
+def test_run_writes_summary_and_allocation(tmp_path):
+    done = budgetsim("run", str(DEFAULT), "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "Status: optimal" in done.stdout
+    assert "Running HiGHS" not in done.stdout  # no solver banner in the summary
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert summary["status"] == "optimal"
+    assert summary["horizon"] == [2006, 2007, 2008, 2009, 2010]
+    assert summary["initial"]["committees"] == 1380
+    assert summary["initial"]["uninsured_members"] == 1700
+    assert summary["initial"]["operating_standard_yuan"] == 7000
+    assert round(summary["initial"]["office_space_compliance"] * 1380) == 708
+    assert round(summary["initial"]["service_space_compliance"] * 1380) == 164
+    assert summary["ceiling_by_year"]["2006"] == 20_900_000
+    for key in ("transfers_by_year", "own_spending_by_year", "shadow_price_ceiling_by_year"):
+        assert set(summary[key]) == {"2006", "2007", "2008", "2009", "2010"}
+    assert all(summary["transfers_by_year"][y] <= summary["ceiling_by_year"][y] + 1e-3 for y in summary["ceiling_by_year"])
+    assert summary["unmet_hard"] == []
+    assert set(summary["compliance"]) == {"office_space", "service_space", "operating_funds", "member_subsidy",
+                                          "social_insurance"}
+    assert summary["compliance"]["office_space"]["2008"] == pytest.approx(1.0)
+    assert set(summary["status_quo_compliance"]) == set(summary["compliance"])
+    prov = summary["provenance"]
+    assert len(prov["scenario_sha256"]) == 64 and prov["solver"] == "highs"
+    assert prov["solver_version"].startswith("highspy") and prov["overrides"] == []
+    assert prov["solve_seconds"] > 0
+    with (tmp_path / "allocation.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["district", "program", "year", "own_yuan", "transfer_yuan", "gap_yuan",
+                             "closed_yuan", "left_yuan"]
+    assert len(rows) == 18 * 5 * 5
+    transfers_2007 = sum(float(r["transfer_yuan"]) for r in rows if r["year"] == "2007")
+    assert transfers_2007 == pytest.approx(summary["transfers_by_year"]["2007"], rel=1e-9)
+
+
+def test_set_changes_the_result_and_is_recorded(tmp_path):
+    done = budgetsim("run", str(DEFAULT), "--set", "city.ceiling_yuan.2007=10000000", "--no-status-quo",
+                     "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert summary["ceiling_by_year"]["2007"] == 10_000_000
+    assert summary["transfers_by_year"]["2007"] <= 10_000_000 + 1e-3
+    assert summary["provenance"]["overrides"] == [
+        {"key": "city.ceiling_yuan.2007", "value": 10000000, "previous": 27000000, "origin": "--set"}]
+    assert "status_quo_compliance" not in summary
+
+
+def test_unmet_hard_targets_exit_zero_with_missing_money(tmp_path):
+    done = budgetsim("run", str(SCENARIOS / "tianjin-2006-tight-ceiling.toml"), "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "hard targets unmet" in done.stdout
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert summary["status"] == "hard_targets_unmet"
+    assert summary["unmet_hard"], "the missing money must be itemised"
+    item = summary["unmet_hard"][0]
+    assert set(item) == {"requirement", "district", "year", "missing_yuan"} and item["missing_yuan"] > 0
+    assert sum(i["missing_yuan"] for i in summary["unmet_hard"]) == pytest.approx(summary["missing_yuan_total"])
+
+
+def test_cbc_gives_the_same_allocation_as_highs(tmp_path):
+    outs = {}
+    for solver in ("highs", "cbc"):
+        done = budgetsim("run", str(FIXTURES / "hand" / "hand.toml"), "--solver", solver, "--out",
+                         str(tmp_path / solver))
+        assert done.returncode == 0, done.stderr
+        outs[solver] = json.loads((tmp_path / solver / "summary.json").read_text(encoding="utf-8"))
+    assert outs["cbc"]["provenance"]["solver_version"].startswith("cbcbox")
+    assert outs["cbc"]["transfers_by_year"] == pytest.approx(outs["highs"]["transfers_by_year"], abs=1)
+
+
+def test_write_lp_names_constraints_like_the_policy(tmp_path):
+    lp_file = tmp_path / "model.lp"
+    done = budgetsim("run", str(FIXTURES / "hand" / "hand.toml"), "--write-lp", str(lp_file), "--no-status-quo")
+    assert done.returncode == 0, done.stderr
+    text = lp_file.read_text()
+    for name in ("ceiling_2006_", "capacity_alpha,2007_", "minimum_wage_beta,2006_",
+                 "office_space_deadline_alpha_", "stage1_optimum", "stage2_optimum"):
+        assert name in text
+
+
+def test_validate_ok_and_invalid_input_exit_2(tmp_path):
+    done = budgetsim("validate", str(DEFAULT))
+    assert done.returncode == 0 and "valid" in done.stdout
+    done = budgetsim("validate", str(DEFAULT), "--set", "service_space.target_share=1.5",
+                     "--set", "districts.hedong.uninsured_members=-1")
+    assert done.returncode == 2
+    assert "service_space.target_share: must be at most 1" in done.stderr
+    assert "districts.hedong.uninsured_members: must be at least 0" in done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_invalid_file_exits_2_naming_file_and_field(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text((DEFAULT).read_text(encoding="utf-8").replace("standard_m2 = 100", 'standard_m2 = "big"')
+                   .replace('districts = "tianjin-2006-districts.csv"', 'districts = "nowhere.csv"'),
+                   encoding="utf-8")
+    out = tmp_path / "out"
+    done = budgetsim("run", str(bad), "--out", str(out))
+    assert done.returncode == 2
+    assert "bad.toml: office_space.standard_m2: must be a number, got 'big'" in done.stderr
+    assert "bad.toml: scenario.districts: cannot read district table 'nowhere.csv'" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not out.exists(), "nothing is written for invalid input"
+
+
+def test_bad_arguments_exit_2():
+    assert budgetsim("run").returncode == 2
+    assert budgetsim("run", str(DEFAULT), "--solver", "gurobi").returncode == 2
