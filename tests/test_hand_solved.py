@@ -117,3 +117,29 @@ def test_status_quo_has_no_transfers_and_beta_short(hand_result):
     # Beta alone: 30,000 of 60,000 a year, so 25 of its 50 members reach the minimum wage.
     assert sq.compliance_by_year()["member_subsidy"] == pytest.approx({2006: 0.75, 2007: 0.75})
     assert sq.unmet_hard.missing_yuan.sum() == pytest.approx(60_000, abs=1)
+
+
+def test_horizon_total_ceiling_cuts_the_least_valuable_year():
+    # A 150,000 total instead of 2 x 100,000: the 50,000 cut falls on 2007, where a
+    # yuan of service rooms earns 2e-5 points (2006: 4e-5). Beta's 2007 transfer is
+    # 50,000 - 14,400 (alpha) = 35,600, leaving 30,000 + 35,600 - 60,000 = 5,600 of
+    # service rooms: points 20 + 2.8 + 0.112 = 22.912.
+    result = solve(load_scenario(HAND, {"city.total_ceiling_yuan": 150_000}), status_quo=False)
+    assert list(result.money.transfers_yuan) == pytest.approx([100_000, 50_000], abs=1)
+    assert closed(result, "beta", "service_space", 2007) == pytest.approx(5_600, abs=1)
+    assert result.objectives["soft_points"] == pytest.approx(22.912, abs=1e-4)
+    # The year's own ceiling no longer binds in 2007: its shadow price is zero.
+    assert result.money.shadow_price_points_per_yuan.iloc[1] == pytest.approx(0, abs=1e-12)
+
+
+def test_co_financing_share_limits_transfers():
+    # Beta must pay half of what it spends: transfers <= own <= 30,000 a year, so it
+    # can just pay its members (60,000) and builds no service rooms. Alpha still
+    # needs 14,400 over the two years; stage 3 takes nothing more from the city.
+    result = solve(load_scenario(HAND, {"districts.beta.min_own_share": 0.5}), status_quo=False)
+    dm = result.district_money.set_index(["district", "year"])
+    assert dm.loc[("beta", 2006), "transfer_yuan"] == pytest.approx(30_000, abs=1)
+    assert dm.loc[("beta", 2007), "transfer_yuan"] == pytest.approx(30_000, abs=1)
+    assert closed(result, "beta", "service_space", 2006) == pytest.approx(0, abs=1)
+    assert result.objectives["soft_points"] == pytest.approx(20.0, abs=1e-4)
+    assert result.objectives["transfers_yuan"] == pytest.approx(74_400, abs=1)
