@@ -82,6 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("budgetsim: interrupted", file=sys.stderr)
         return EXIT_FAILURE
+    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
+        sys.stderr.close()
+        return EXIT_OK
     except Exception as exc:  # an internal error: say so, keep the trace for a bug report
         print(f"budgetsim: internal error: {exc.__class__.__name__}: {exc}", file=sys.stderr)
         traceback.print_exc(file=sys.stderr)

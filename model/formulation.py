@@ -7,11 +7,12 @@ objective vector per lexicographic stage. Solvers read this description; none of
 them writes the model again by hand. Each constraint family is one
 ``define_<thing>_constraints`` function.
 
-Variables, for district d, program p, year t (yuan):
+Variables, for unit d (a district, or a community of a district), program p,
+year t (yuan):
 
-- ``own[d,p,t]``: money the district spends from its own budget;
-- ``transfer[d,p,t]``: city transfer payment to the district for the program;
-- ``unmet[d,r,t]``: money missing for hard requirement r (zero when feasible).
+- ``own[d,p,t]``: money the unit's district spends on it from its own budget;
+- ``transfer[d,p,t]``: city transfer payment for the unit and program;
+- ``unmet_<requirement>[d,t]``: money missing for a hard requirement (zero when feasible).
 
 ``closed[d,p,t] = own + transfer`` is the gap closed. For capital programs money
 buys committees upgraded: ``closed / unit_cost[d,p,t]`` committees in year t.
@@ -126,10 +127,10 @@ class Formulation:
 
     lp: LinearProgram
     inputs: ModelInputs
-    own: np.ndarray  # (D, P, T) column indices
-    transfer: np.ndarray  # (D, P, T)
-    unmet: dict[tuple[str, Requirement, int], int]  # (district, requirement, year) -> column
-    points: np.ndarray  # (D, P, T) soft points per yuan closed, need weight included
+    own: np.ndarray  # (U, P, T) column indices
+    transfer: np.ndarray  # (U, P, T)
+    unmet: dict[tuple[str, Requirement, int], int]  # (unit, requirement, year) -> column
+    points: np.ndarray  # (U, P, T) soft points per yuan closed, need weight included
     equity: int | None = None
 
 
@@ -138,7 +139,7 @@ def formulate(inputs: ModelInputs) -> Formulation:
     lp = LinearProgram()
     n_d, n_t = inputs.shape
     n_p = len(PROGRAMS)
-    labels = [(d, p.value, t) for d in inputs.districts for p in PROGRAMS for t in inputs.years]
+    labels = [(d, p.value, t) for d in inputs.units for p in PROGRAMS for t in inputs.years]
     # A district may spend on a program only what its gap can absorb: recurring
     # columns of a gap-free year are fixed at zero (the structure stays the same).
     upper = np.full((n_d, n_p, n_t), INF)
@@ -166,15 +167,23 @@ def _program_index(program: Program) -> int:
     return PROGRAMS.index(program)
 
 
+def _district_rows(inputs: ModelInputs, per_unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows (district, year) summing ``per_unit[u, k, t]`` columns over each district's units.
+
+    Returns the local row index and the column index of every coefficient.
+    """
+    n_u, n_k, n_t = per_unit.shape
+    rows = (inputs.unit_district[:, None, None] * n_t + np.arange(n_t)[None, None, :])
+    rows = np.broadcast_to(rows, (n_u, n_k, n_t))
+    return rows.ravel(), per_unit.ravel()
+
+
 def define_capacity_constraints(form: Formulation) -> None:
     """``capacity[d,t]``: a district spends at most its fiscal capacity for community work."""
     inputs, lp = form.inputs, form.lp
-    n_d, n_t = inputs.shape
-    cols = form.own.transpose(0, 2, 1).reshape(n_d * n_t, -1)  # row (d,t) -> its own columns
-    rows = np.repeat(np.arange(n_d * n_t), cols.shape[1])
+    rows, cols = _district_rows(inputs, form.own)
     labels = [(d, t) for d in inputs.districts for t in inputs.years]
-    lp.add_rows("capacity", labels, rows, cols.ravel(), np.ones(cols.size), -INF,
-                inputs.capacity.ravel())
+    lp.add_rows("capacity", labels, rows, cols, np.ones(cols.size), -INF, inputs.capacity.ravel())
 
 
 def define_ceiling_constraints(form: Formulation) -> None:
@@ -195,23 +204,29 @@ def define_co_financing_constraints(form: Formulation) -> None:
     """``co_financing[d,t]``: a district pays at least its share of the money it receives.
 
     ``own >= s * (own + transfer)``, i.e. ``(1 - s) own - s transfer >= 0``, summed
-    over programs. Only districts with a positive share get the row.
+    over programs (and the district's units). Only districts with a positive share
+    get the row.
     """
     inputs, lp = form.inputs, form.lp
     districts = np.flatnonzero(inputs.min_own_share > 0)
+    if districts.size == 0:
+        return
     n_t = len(inputs.years)
-    rows, cols, vals, labels = [], [], [], []
-    for i, d in enumerate(districts):
-        s = inputs.min_own_share[d]
-        for j in range(n_t):
-            r = i * n_t + j
-            own_cols, tr_cols = form.own[d, :, j], form.transfer[d, :, j]
-            rows += [r] * (own_cols.size + tr_cols.size)
-            cols += list(own_cols) + list(tr_cols)
-            vals += [1.0 - s] * own_cols.size + [-s] * tr_cols.size
-            labels.append((inputs.districts[d], inputs.years[j]))
-    if labels:
-        lp.add_rows("co_financing", labels, np.array(rows), np.array(cols), np.array(vals), 0.0, INF)
+    share = inputs.min_own_share[inputs.unit_district]  # (U,)
+    own_rows, own_cols = _district_rows(inputs, form.own)
+    tr_rows, tr_cols = _district_rows(inputs, form.transfer)
+    own_vals = np.broadcast_to((1.0 - share)[:, None, None], form.own.shape).ravel()
+    tr_vals = np.broadcast_to(-share[:, None, None], form.transfer.shape).ravel()
+    # Keep the rows of districts with a share, renumbered consecutively.
+    renumber = np.full(len(inputs.districts) * n_t, -1)
+    kept = (districts[:, None] * n_t + np.arange(n_t)[None, :]).ravel()
+    renumber[kept] = np.arange(kept.size)
+    rows = np.concatenate([own_rows, tr_rows])
+    cols = np.concatenate([own_cols, tr_cols])
+    vals = np.concatenate([own_vals, tr_vals])
+    keep = renumber[rows] >= 0
+    labels = [(inputs.districts[d], t) for d in districts for t in inputs.years]
+    lp.add_rows("co_financing", labels, renumber[rows[keep]], cols[keep], vals[keep], 0.0, INF)
 
 
 def define_gap_constraints(form: Formulation) -> None:
@@ -229,7 +244,7 @@ def define_gap_constraints(form: Formulation) -> None:
         k = _program_index(program)
         r = (d_idx * n_t + t_idx).ravel()
         cols = np.concatenate([form.own[:, k, :].ravel(), form.transfer[:, k, :].ravel()])
-        labels = [(d, t) for d in inputs.districts for t in inputs.years]
+        labels = [(d, t) for d in inputs.units for t in inputs.years]
         lp.add_rows(f"{program.value}_gap", labels, np.concatenate([r, r]), cols,
                     np.ones(cols.size), -INF, inputs.gap[program].ravel())
     for program in CAPITAL_PROGRAMS:
@@ -240,7 +255,7 @@ def define_gap_constraints(form: Formulation) -> None:
         cols = np.concatenate([form.own[:, k, :], form.transfer[:, k, :]], axis=1).ravel()
         vals = np.tile(np.concatenate([scale, scale]), n_d)
         rhs = inputs.upgrade_units[program] * inputs.unit_cost[program][:, -1]
-        lp.add_rows(f"{program.value}_gap", [(d,) for d in inputs.districts], rows, cols, vals, -INF, rhs)
+        lp.add_rows(f"{program.value}_gap", [(d,) for d in inputs.units], rows, cols, vals, -INF, rhs)
 
 
 def define_continuity_constraints(form: Formulation) -> None:
@@ -258,17 +273,13 @@ def define_continuity_constraints(form: Formulation) -> None:
         k = _program_index(program)
         gap = inputs.gap[program]
         ratio = np.divide(gap[:, 1:], gap[:, :-1], out=np.zeros((n_d, n_t - 1)), where=gap[:, :-1] > 0)
-        rows, cols, vals = [], [], []
-        for d in range(n_d):
-            for j in range(1, n_t):
-                r = d * (n_t - 1) + (j - 1)
-                rows += [r] * 4
-                cols += [form.own[d, k, j], form.transfer[d, k, j],
-                         form.own[d, k, j - 1], form.transfer[d, k, j - 1]]
-                vals += [1.0, 1.0, -ratio[d, j - 1], -ratio[d, j - 1]]
-        labels = [(d, t) for d in inputs.districts for t in inputs.years[1:]]
-        lp.add_rows(f"{program.value}_keep", labels, np.array(rows), np.array(cols), np.array(vals),
-                    0.0, INF)
+        r = np.arange(n_d * (n_t - 1))  # row (d, t) for t = second year .. last
+        rows = np.concatenate([r, r, r, r])
+        cols = np.concatenate([form.own[:, k, 1:].ravel(), form.transfer[:, k, 1:].ravel(),
+                               form.own[:, k, :-1].ravel(), form.transfer[:, k, :-1].ravel()])
+        vals = np.concatenate([np.ones(2 * r.size), -ratio.ravel(), -ratio.ravel()])
+        labels = [(d, t) for d in inputs.units for t in inputs.years[1:]]
+        lp.add_rows(f"{program.value}_keep", labels, rows, cols, vals, 0.0, INF)
 
 
 def define_hard_requirement_constraints(form: Formulation) -> None:
@@ -293,13 +304,13 @@ def define_hard_requirement_constraints(form: Formulation) -> None:
         k = _program_index(program)
         price = inputs.price_index[program]
         scale = price[j_dl] / price[: j_dl + 1]
-        unmet_cols = _add_unmet(form, requirement, [(d, deadline) for d in inputs.districts])
+        unmet_cols = _add_unmet(form, requirement, [(d, deadline) for d in inputs.units])
         rows = np.repeat(np.arange(n_d), 2 * (j_dl + 1) + 1)
         cols = np.concatenate([form.own[:, k, : j_dl + 1], form.transfer[:, k, : j_dl + 1],
                                unmet_cols[:, None]], axis=1).ravel()
         vals = np.tile(np.concatenate([scale, scale, [1.0]]), n_d)
         rhs = inputs.upgrade_units[program] * inputs.unit_cost[program][:, j_dl]
-        lp.add_rows(requirement.value, [(d,) for d in inputs.districts], rows, cols, vals, rhs, INF)
+        lp.add_rows(requirement.value, [(d,) for d in inputs.units], rows, cols, vals, rhs, INF)
 
     recurring = [(Requirement.MINIMUM_WAGE, Program.MEMBER_SUBSIDY),
                  (Requirement.SOCIAL_INSURANCE, Program.SOCIAL_INSURANCE)]
@@ -312,13 +323,13 @@ def define_hard_requirement_constraints(form: Formulation) -> None:
             continue
         k = _program_index(program)
         pairs = [(d, j) for d in range(n_d) for j in range(j0, n_t)]
-        unmet_cols = _add_unmet(form, requirement, [(inputs.districts[d], years[j]) for d, j in pairs])
+        unmet_cols = _add_unmet(form, requirement, [(inputs.units[d], years[j]) for d, j in pairs])
         d_arr = np.array([d for d, _ in pairs])
         j_arr = np.array([j for _, j in pairs])
         r = np.arange(len(pairs))
         rows = np.concatenate([r, r, r])
         cols = np.concatenate([form.own[d_arr, k, j_arr], form.transfer[d_arr, k, j_arr], unmet_cols])
-        lp.add_rows(requirement.value, [(inputs.districts[d], years[j]) for d, j in pairs], rows, cols,
+        lp.add_rows(requirement.value, [(inputs.units[d], years[j]) for d, j in pairs], rows, cols,
                     np.ones(cols.size), inputs.hard[requirement][d_arr, j_arr], INF)
 
 
@@ -356,8 +367,8 @@ def define_objectives(form: Formulation) -> None:
 
 
 def _max_points(inputs: ModelInputs) -> np.ndarray:
-    """Unweighted soft points each district would earn if every soft gap closed at once."""
-    total = np.zeros(len(inputs.districts))
+    """Unweighted soft points each unit would earn if every soft gap closed at once."""
+    total = np.zeros(len(inputs.units))
     for program in PROGRAMS:
         value = inputs.soft_value[program]
         if program in CAPITAL_PROGRAMS:
@@ -375,15 +386,17 @@ def _define_equity(form: Formulation) -> None:
     """
     inputs, lp = form.inputs, form.lp
     form.equity = int(lp.add_columns("equity", [()], 0.0, 1.0)[0])
-    max_points = _max_points(inputs)
+    max_points = inputs.by_district(_max_points(inputs))
     districts = np.flatnonzero(max_points > 0)
-    rows, cols, vals = [], [], []
-    for i, d in enumerate(districts):
-        unweighted = np.stack([inputs.soft_value[p] for p in PROGRAMS])  # (P, T)
-        d_cols = np.concatenate([form.own[d].ravel(), form.transfer[d].ravel()])
-        d_vals = np.concatenate([unweighted[:, d, :].ravel()] * 2) / max_points[d]
-        rows += [i] * (d_cols.size + 1)
-        cols += list(d_cols) + [form.equity]
-        vals += list(-d_vals) + [1.0]
-    lp.add_rows("equity", [(inputs.districts[d],) for d in districts], np.array(rows),
-                np.array(cols), np.array(vals), -INF, 0.0)
+    renumber = np.full(len(inputs.districts), -1)
+    renumber[districts] = np.arange(districts.size)
+    unweighted = np.stack([inputs.soft_value[p] for p in PROGRAMS], axis=1)  # (U, P, T)
+    row_of_unit = renumber[inputs.unit_district]
+    scale = np.divide(1.0, max_points, out=np.zeros_like(max_points), where=max_points > 0)
+    vals = unweighted * scale[inputs.unit_district][:, None, None]
+    keep = np.broadcast_to((row_of_unit >= 0)[:, None, None], vals.shape)
+    rows = np.broadcast_to(row_of_unit[:, None, None], vals.shape)
+    rows = np.concatenate([rows[keep], rows[keep], np.arange(districts.size)])
+    cols = np.concatenate([form.own[keep], form.transfer[keep], np.full(districts.size, form.equity)])
+    coefs = np.concatenate([-vals[keep], -vals[keep], np.ones(districts.size)])
+    lp.add_rows("equity", [(inputs.districts[d],) for d in districts], rows, cols, coefs, -INF, 0.0)

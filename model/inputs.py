@@ -1,8 +1,11 @@
 """From a scenario to the numbers the LP needs: standards, gaps and costs per year.
 
 Everything here is arithmetic on the scenario's inputs, with no optimisation, so each
-figure can be checked by hand. Arrays are indexed ``[district, year]`` in the order
-of ``ModelInputs.districts`` and ``ModelInputs.years``; money is in yuan.
+figure can be checked by hand. Arrays are indexed ``[unit, year]`` in the order of
+``ModelInputs.units`` and ``ModelInputs.years``; money is in yuan. Units are the
+districts themselves, or communities grouped into districts when the scenario has a
+unit table; district-level quantities (capacity, co-financing) are indexed by
+``ModelInputs.districts`` and ``unit_district`` maps each unit to its district.
 
 Gaps, per program (SPEC section 4): the cost of reaching the standard minus what the
 district already spends.
@@ -35,9 +38,14 @@ class ModelInputs:
 
     Attributes
     ----------
-    districts, years : list
-        Index of the first and second axis of every ``[district, year]`` array.
-    committees, members, uninsured : ndarray (D,)
+    units, years : list
+        Index of the first and second axis of every ``[unit, year]`` array.
+    districts : list
+        The districts (who holds a budget); equal to ``units`` for district-level
+        scenarios.
+    unit_district : ndarray of int (U,)
+        Position in ``districts`` of each unit's district.
+    committees, members, uninsured : ndarray (U,)
         Committees, committee members and members without insurance now.
     gap : dict Program -> ndarray (D, T)
         Recurring programs: yuan needed in each year to reach that year's standard.
@@ -50,20 +58,22 @@ class ModelInputs:
         Capital programs: yuan to bring one committee to the standard in year t.
     price_index : dict Program -> ndarray (T,)
         Capital programs: cost per m2 in year t relative to the first year.
-    capacity : ndarray (D, T)
-        Own budget each district can spend on these programs per year.
+    capacity : ndarray (G, T)
+        Own budget each district (G = len(districts)) can spend on these programs per year.
     ceiling : ndarray (T,)
         City transfer ceiling per year; ``total_ceiling`` over the horizon (inf: none).
-    min_own_share : ndarray (D,)
+    min_own_share : ndarray (G,)
         Least share of the money closing a district's gaps that it pays itself.
-    need_weight : ndarray (D,)
-        Weight of the district's soft gaps in the objective (fiscal difficulty).
+    need_weight : ndarray (U,)
+        Weight of the unit's soft gaps in the objective (its district's fiscal difficulty).
     soft_value : dict Program -> ndarray (D, T)
         Points (weighted committee- or member-years at standard) per yuan closed in
         year t, before the district's need weight.
     """
 
+    units: list[str]
     districts: list[str]
+    unit_district: np.ndarray
     years: list[int]
     committees: np.ndarray
     members: np.ndarray
@@ -96,7 +106,19 @@ class ModelInputs:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return len(self.districts), len(self.years)
+        """(units, years)."""
+        return len(self.units), len(self.years)
+
+    @property
+    def unit_level(self) -> bool:
+        """Whether units are communities grouped into districts (not districts themselves)."""
+        return self.units != self.districts
+
+    def by_district(self, values: np.ndarray) -> np.ndarray:
+        """Sum a ``[unit, ...]`` array over the units of each district: ``[district, ...]``."""
+        out = np.zeros((len(self.districts),) + values.shape[1:])
+        np.add.at(out, self.unit_district, values)
+        return out
 
     def gap_of(self, program: Program) -> np.ndarray:
         """Recurring gap (D, T), or the capital gap if it were all closed in each year."""
@@ -120,17 +142,32 @@ def _series(scenario: Scenario, key: str, years: list[int]) -> np.ndarray:
 def build_inputs(scenario: Scenario) -> ModelInputs:
     """Compute every standard, gap and cost of ``scenario`` (see the module docstring)."""
     p = scenario.params
-    table = scenario.districts
+    table = scenario.unit_table  # committee data: per community, or per district
+    district_table = scenario.districts
     years = scenario.years
     first = years[0]
     t_index = np.arange(len(years))
     previous_years = [y - 1 for y in years]
 
+    district_ids = list(district_table.index)
+    if scenario.units is not None:
+        position = {d: i for i, d in enumerate(district_ids)}
+        unit_district = np.array([position[d] for d in table["district"]], dtype=np.int64)
+    else:
+        unit_district = np.arange(len(district_ids), dtype=np.int64)
+
+    def of_district(column: str) -> np.ndarray:
+        """A district column, repeated for each of the district's units."""
+        return district_table[column].to_numpy()[unit_district]
+
     committees = table["committees"].to_numpy(float)
     members = committees * table["members_per_committee"].to_numpy(float)
     uninsured = table["uninsured_members"].to_numpy(float)
-    need = table["need_weight"].to_numpy(float)
-    county = (table["min_wage_tier"] == "county").to_numpy()
+    need = of_district("need_weight").astype(float)
+    if "need_weight" in table and scenario.units is not None:
+        own_need = table["need_weight"].to_numpy(float)
+        need = np.where(np.isnan(own_need), need, own_need)
+    county = of_district("min_wage_tier") == "county"
 
     # --- wages and minimum wages ------------------------------------------------
     avg_wage = _series(scenario, "wages.average_wage_yuan", years)
@@ -200,9 +237,9 @@ def build_inputs(scenario: Scenario) -> ModelInputs:
     # --- who can pay --------------------------------------------------------------
     revenue = _series(scenario, "city.budget_revenue_100m_yuan", years)
     capacity_index = 1.0 + p["districts.capacity_indexation"] * (revenue / revenue[0] - 1.0)
-    capacity = table["capacity_yuan"].to_numpy(float)[:, None] * capacity_index[None, :]
+    capacity = district_table["capacity_yuan"].to_numpy(float)[:, None] * capacity_index[None, :]
     ceiling = _series(scenario, "city.ceiling_yuan", years)
-    own_share = table["min_own_share"].to_numpy(float)
+    own_share = district_table["min_own_share"].to_numpy(float)
     own_share = np.where(np.isnan(own_share), p["cost_sharing.min_own_share"], own_share)
 
     # --- value of closing soft gaps, in points per yuan -----------------------------
@@ -220,9 +257,10 @@ def build_inputs(scenario: Scenario) -> ModelInputs:
         Program.OFFICE_SPACE: np.zeros_like(office_cost),
         Program.SOCIAL_INSURANCE: np.zeros_like(insurance_gap),
     }
-    funds_at_standard = committees[:, None] * (funds_now >= operating_standard)
     return ModelInputs(
-        districts=list(table.index),
+        units=list(table.index),
+        districts=district_ids,
+        unit_district=unit_district,
         years=list(years),
         committees=committees,
         members=members,

@@ -46,7 +46,8 @@ class Result:
         ``optimal``, or ``hard_targets_unmet`` when the ceiling cannot pay for
         every hard target (see ``unmet_hard``).
     allocation : DataFrame
-        district, program, year, own_yuan, transfer_yuan, gap_yuan, closed_yuan, left_yuan.
+        district, program, year, own_yuan, transfer_yuan, gap_yuan, closed_yuan, left_yuan
+        (with a ``unit`` column after ``district`` when units are communities).
     compliance : DataFrame
         district (``"city"`` for the whole city), program, year, at_standard, total, share.
     money : DataFrame
@@ -74,7 +75,8 @@ class Result:
     initial: dict[str, float]
     provenance: dict[str, Any]
     status_quo: Result | None = None
-    closed: np.ndarray = field(default=None, repr=False)  # (D, P, T) yuan
+    closed: np.ndarray = field(default=None, repr=False)  # (U, P, T) yuan
+    units: list[str] = field(default_factory=list)
 
     # --- views ------------------------------------------------------------------
     def compliance_by_year(self, district: str = "city") -> dict[str, dict[int, float]]:
@@ -193,33 +195,39 @@ def compliance_counts(inputs: ModelInputs, closed: np.ndarray) -> dict[Program, 
 
 
 def compliance_table(inputs: ModelInputs, closed: np.ndarray) -> pd.DataFrame:
-    """Long table of compliance by district and city-wide."""
+    """Long table of compliance by district (summed over its units) and city-wide."""
     records = []
-    for program, (at, total) in compliance_counts(inputs, closed).items():
+    for program, (at_unit, total_unit) in compliance_counts(inputs, closed).items():
+        at, total = inputs.by_district(at_unit), inputs.by_district(total_unit)
         for j, year in enumerate(inputs.years):
             for d, district in enumerate(inputs.districts):
                 records.append((district, program.value, year, at[d, j], total[d, j]))
             records.append(("city", program.value, year, at[:, j].sum(), total[:, j].sum()))
     frame = pd.DataFrame.from_records(records, columns=["district", "program", "year", "at_standard", "total"])
-    frame["share"] = frame["at_standard"] / frame["total"]
+    frame["share"] = np.divide(frame["at_standard"], frame["total"], out=np.ones(len(frame)),
+                               where=frame["total"] > 0)
     frame["unit"] = frame["program"].map({p.value: u for p, u in COMPLIANCE_UNITS.items()})
     return frame
 
 
 def allocation_table(inputs: ModelInputs, own: np.ndarray, transfer: np.ndarray) -> pd.DataFrame:
-    """District x program x year: own money, transfers, the gap at the start of the year, closed, left."""
+    """Unit x program x year: own money, transfers, the gap at the start of the year, closed, left.
+
+    Units are districts (columns ``district, program, year, ...``) or communities
+    (``district, unit, program, year, ...``).
+    """
     closed = own + transfer
     gap = np.zeros_like(closed)
     for k, program in enumerate(PROGRAMS):
         if program in CAPITAL_PROGRAMS:
             upgraded = upgraded_committees(inputs, closed)[program]
-            before = np.concatenate([np.zeros((len(inputs.districts), 1)), upgraded[:, :-1]], axis=1)
+            before = np.concatenate([np.zeros((len(inputs.units), 1)), upgraded[:, :-1]], axis=1)
             remaining = np.maximum(inputs.upgrade_units[program][:, None] - before, 0.0)
             gap[:, k, :] = remaining * inputs.unit_cost[program]
         else:
             gap[:, k, :] = inputs.gap[program]
-    index = pd.MultiIndex.from_product([inputs.districts, [p.value for p in PROGRAMS], inputs.years],
-                                       names=["district", "program", "year"])
+    index = pd.MultiIndex.from_product([inputs.units, [p.value for p in PROGRAMS], inputs.years],
+                                       names=["unit", "program", "year"])
     frame = pd.DataFrame({
         "own_yuan": own.ravel(),
         "transfer_yuan": transfer.ravel(),
@@ -227,6 +235,11 @@ def allocation_table(inputs: ModelInputs, own: np.ndarray, transfer: np.ndarray)
         "closed_yuan": closed.ravel(),
     }, index=index).reset_index()
     frame["left_yuan"] = (frame["gap_yuan"] - frame["closed_yuan"]).clip(lower=0.0)
+    if inputs.unit_level:
+        district_of = dict(zip(inputs.units, np.asarray(inputs.districts)[inputs.unit_district]))
+        frame.insert(0, "district", frame["unit"].map(district_of))
+    else:
+        frame = frame.rename(columns={"unit": "district"})
     return frame
 
 
@@ -239,10 +252,14 @@ def make_result(scenario: Scenario, inputs: ModelInputs, form: Formulation, solu
     closed = own + transfer
 
     unmet_records = []
-    for (district, requirement, year), column in form.unmet.items():
+    district_of = dict(zip(inputs.units, np.asarray(inputs.districts)[inputs.unit_district]))
+    for (unit, requirement, year), column in form.unmet.items():
         if x[column] > UNMET_TOLERANCE_YUAN:
-            unmet_records.append((requirement.value, district, year, float(x[column])))
-    unmet = pd.DataFrame.from_records(unmet_records, columns=["requirement", "district", "year", "missing_yuan"])
+            unmet_records.append((requirement.value, district_of[unit], unit, year, float(x[column])))
+    unmet = pd.DataFrame.from_records(unmet_records,
+                                      columns=["requirement", "district", "unit", "year", "missing_yuan"])
+    if not inputs.unit_level:
+        unmet = unmet.drop(columns=["unit"])
     missing = float(unmet["missing_yuan"].sum()) if len(unmet) else 0.0
     status = Status.HARD_TARGETS_UNMET if missing > UNMET_TOLERANCE_YUAN else Status.OPTIMAL
 
@@ -265,13 +282,13 @@ def make_result(scenario: Scenario, inputs: ModelInputs, form: Formulation, solu
     })
     money["ceiling_used_share"] = np.divide(money["transfers_yuan"], money["ceiling_yuan"],
                                             out=np.zeros(len(money)), where=money["ceiling_yuan"] > 0)
-    n_d, n_t = inputs.shape
+    n_g, n_t = len(inputs.districts), len(inputs.years)
     district_money = pd.DataFrame({
         "district": np.repeat(inputs.districts, n_t),
-        "year": np.tile(inputs.years, n_d),
+        "year": np.tile(inputs.years, n_g),
         "capacity_yuan": inputs.capacity.ravel(),
-        "own_yuan": own.sum(axis=1).ravel(),
-        "transfer_yuan": transfer.sum(axis=1).ravel(),
+        "own_yuan": inputs.by_district(own.sum(axis=1)).ravel(),
+        "transfer_yuan": inputs.by_district(transfer.sum(axis=1)).ravel(),
     })
     provenance = {
         "scenario": scenario.name,
@@ -295,6 +312,7 @@ def make_result(scenario: Scenario, inputs: ModelInputs, form: Formulation, solu
         status=status,
         years=list(inputs.years),
         districts=list(inputs.districts),
+        units=list(inputs.units),
         allocation=allocation_table(inputs, own, transfer),
         compliance=compliance_table(inputs, closed),
         money=money,

@@ -31,12 +31,16 @@ from .schema import (
     DISTRICT_COLUMNS,
     DISTRICT_COLUMNS_BY_NAME,
     PARAMETERS,
+    UNIT_COLUMNS,
+    UNIT_COLUMNS_BY_NAME,
+    UNIT_DATA_COLUMNS,
     PARAMETERS_BY_KEY,
     parameter_for,
 )
 from .validation import (
     check_cell_number,
     check_districts,
+    parse_unit_table,
     check_parameters,
     parse_cell,
     parse_district_table,
@@ -82,6 +86,9 @@ class Scenario:
         The text of every file read, by name (to save or download the scenario).
     user_entries : tuple
         The overrides given through the API or ``--set``, as (key, value, origin).
+    units : pandas.DataFrame or None
+        The unit table (communities with a ``district`` column) when the scenario
+        sets ``scenario.units``; None when the districts are the model's units.
     """
 
     name: str
@@ -91,6 +98,7 @@ class Scenario:
     overrides: tuple[Override, ...] = ()
     files: dict[str, str] = field(default_factory=dict)
     user_entries: tuple[tuple[str, Any, str], ...] = ()
+    units: pd.DataFrame | None = None
 
     # --- reading values -------------------------------------------------------
     @property
@@ -129,12 +137,25 @@ class Scenario:
             "params": {k: _jsonable(v) for k, v in sorted(self.params.items())},
             "districts": json.loads(table.to_json(orient="split", double_precision=15)),
         }
+        if self.units is not None:
+            units = self.units.drop(columns=["_line", "source"], errors="ignore")
+            payload["units"] = json.loads(units.to_json(orient="split", double_precision=15))
         text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def uncited(self) -> list[str]:
         """Parameters and district columns without a source or assumption note."""
-        return uncited(self.params, self.sources, list(self.districts.columns))
+        missing = uncited(self.params, self.sources, list(self.districts.columns))
+        if self.units is not None:
+            missing += [f"units.{c}" for c in self.units.columns
+                        if c not in ("id", "district", "name_zh", "name_en", "source", "_line")
+                        and not _covered(f"units.{c}", self.sources)]
+        return missing
+
+    @property
+    def unit_table(self) -> pd.DataFrame:
+        """The rows the model allocates to: communities if given, else districts."""
+        return self.units if self.units is not None else self.districts
 
     # --- deriving variants ------------------------------------------------------
     def with_overrides(self, overrides: Mapping[str, Any] | Iterable[str],
@@ -210,7 +231,7 @@ class _Layers:
     overrides: list[Override]
     file_of: dict[str, str]
     files: dict[str, str]
-    districts_dir: PurePosixPath = PurePosixPath(".")
+    dirs: dict[str, PurePosixPath] = field(default_factory=dict)  # folder of the file that set a path
 
 
 def _read_layers(name: str, read_text: Callable[[str], str],
@@ -262,8 +283,9 @@ def _read_layers(name: str, read_text: Callable[[str], str],
     layers.sources.update(sources)
     is_variant = base_name is not None
     _apply(layers, entries, origin=name, record=is_variant)
-    if "scenario.districts" in dict((k, v) for k, v, _ in entries):
-        layers.districts_dir = PurePosixPath(name).parent
+    for key, _value, _ in entries:
+        if key in ("scenario.districts", "scenario.units"):
+            layers.dirs[key] = PurePosixPath(name).parent
     if is_variant:
         for key, _value, _ in entries:
             if not _covered(key, sources):
@@ -287,6 +309,8 @@ def _normalise(path: str) -> str:
 
 
 def _is_source_prefix(key: str) -> bool:
+    if key == "units" or key.startswith("units."):
+        return key == "units" or key.split(".", 1)[1] in UNIT_COLUMNS_BY_NAME
     if key.startswith("districts."):
         return key.split(".", 1)[1] in DISTRICT_COLUMNS_BY_NAME or parameter_for(key) is not None
     return any(p.key == key or p.key.startswith(key + ".") for p in PARAMETERS)
@@ -435,39 +459,53 @@ def _build(name: str, layers: _Layers, entries: list[Entry], read_text: Callable
             params[param.key] = param.default
     problems += check_parameters(params, layers.file_of)
 
-    districts = None
-    districts_name = params.get("scenario.districts")
-    csv_name = name
-    if isinstance(districts_name, str) and districts_name.strip():
-        csv_name = _normalise(str(layers.districts_dir / districts_name))
+    def read_csv(key: str, what: str) -> tuple[str, str | None]:
+        """The normalised name and text of the CSV that parameter ``key`` names."""
+        csv_name = _normalise(str(layers.dirs.get(key, PurePosixPath(".")) / params[key]))
         try:
             text = read_text(csv_name)
         except (FileNotFoundError, KeyError, IsADirectoryError):
-            problems.append(Problem(layers.file_of.get("scenario.districts", name),
-                                    "scenario.districts", f"cannot read district table {csv_name!r}"))
-            text = None
+            problems.append(Problem(layers.file_of.get(key, name), key, f"cannot read {what} {csv_name!r}"))
+            return csv_name, None
         except UnicodeDecodeError:
             problems.append(Problem(csv_name, "", "is not UTF-8 text"))
-            text = None
+            return csv_name, None
+        layers.files[csv_name] = text
+        return csv_name, text
+
+    has_units = isinstance(params.get("scenario.units"), str) and bool(params["scenario.units"].strip())
+    districts = units = None
+    district_file = unit_file = name
+    if isinstance(params.get("scenario.districts"), str) and params["scenario.districts"].strip():
+        district_file, text = read_csv("scenario.districts", "district table")
         if text is not None:
-            layers.files[csv_name] = text
-            districts, table_problems = parse_district_table(text, csv_name)
+            optional = frozenset(UNIT_DATA_COLUMNS) if has_units else frozenset()
+            districts, table_problems = parse_district_table(text, district_file, optional)
             problems += table_problems
 
     if districts is not None:
         districts, district_problems, changes = _apply_district_overrides(districts, layers)
         problems += district_problems
         layers.overrides += changes
-        if not district_problems:
-            problems += check_districts(districts, params, csv_name)
-        districts = _fill_district_defaults(districts)
+        if not district_problems and not has_units:
+            problems += check_districts(districts, params, district_file)
+        districts = _typed(districts, DISTRICT_COLUMNS)
+
+    if has_units:
+        unit_file, text = read_csv("scenario.units", "unit table")
+        if text is not None:
+            units, unit_problems = parse_unit_table(text, unit_file, districts)
+            problems += unit_problems
+            if units is not None and not unit_problems:
+                problems += check_districts(units, params, unit_file)
+                units = _typed(units, UNIT_COLUMNS)
 
     if problems:
         raise ScenarioError(problems)
     assert districts is not None
     return Scenario(name=name, params=params, districts=districts, sources=dict(layers.sources),
                     overrides=tuple(layers.overrides), files=dict(layers.files),
-                    user_entries=tuple(entries))
+                    user_entries=tuple(entries), units=units)
 
 
 def _apply_district_overrides(districts: pd.DataFrame, layers: _Layers):
@@ -498,19 +536,22 @@ def _apply_district_overrides(districts: pd.DataFrame, layers: _Layers):
     return table, problems, changes
 
 
-def _fill_district_defaults(districts: pd.DataFrame) -> pd.DataFrame:
-    """Typed columns; optional columns present (a blank min_own_share stays NaN:
-    the district follows ``cost_sharing.min_own_share``)."""
-    table = districts.copy()
-    if "min_own_share" not in table:
-        table["min_own_share"] = float("nan")
-    if "source" not in table:
-        table["source"] = ""
-    for column in DISTRICT_COLUMNS:
+def _typed(table: pd.DataFrame, columns) -> pd.DataFrame:
+    """Typed columns, with absent optional ones added (a blank ``min_own_share`` or
+    ``need_weight`` stays NaN: the row follows its default)."""
+    table = table.copy()
+    for column in columns:
+        if column.required and table[column.name].isna().all():
+            # Parsing accepted a missing required column only for the committee
+            # data, which the unit table supplies instead.
+            table = table.drop(columns=[column.name])
+            continue
         if column.kind == "int":
             table[column.name] = table[column.name].astype("int64")
         elif column.kind == "float":
             table[column.name] = pd.to_numeric(table[column.name]).astype("float64")
+        else:
+            table[column.name] = table[column.name].fillna("")
     return table
 
 

@@ -59,6 +59,10 @@ PARAMETERS: tuple[Param, ...] = (
     Param("scenario.name", "str", "-", "Short name shown in the app and in results."),
     Param("scenario.description", "str", "-", "What this scenario represents.", default=""),
     Param("scenario.districts", "path", "-", "District table (CSV), relative to the TOML file."),
+    Param("scenario.units", "path", "-",
+          "Optional unit table (CSV): communities grouped into districts. When given, its rows "
+          "are the model's units and the district table supplies capacity, co-financing, "
+          "minimum-wage tier and need weight per district.", default=""),
     Param("scenario.first_year", "year", "year", "First year of the plan horizon.", 1990, 2100),
     Param("scenario.last_year", "year", "year", "Last year of the plan horizon.", 1990, 2100),
     # --- the city's money -------------------------------------------------------
@@ -213,6 +217,29 @@ DISTRICT_COLUMNS: tuple[Column, ...] = (
 )
 
 DISTRICT_COLUMNS_BY_NAME: dict[str, Column] = {c.name: c for c in DISTRICT_COLUMNS}
+
+#: Columns that describe the committees themselves. A district table carries them
+#: when the district is the model's unit; a unit table (``scenario.units``) carries
+#: them per community instead, and the district table may then leave them out.
+UNIT_DATA_COLUMNS: tuple[str, ...] = (
+    "residents", "committees", "members_per_committee", "operating_funds_yuan",
+    "office_below_standard", "office_area_below_m2", "service_below_renovated",
+    "service_below_new", "service_area_below_m2", "member_subsidy_yuan_month",
+    "uninsured_members",
+)
+
+UNIT_COLUMNS: tuple[Column, ...] = (
+    Column("id", "str", "-", "Identifier of the unit (community), unique."),
+    Column("district", "str", "-", "Id of the district the unit belongs to (district table)."),
+    Column("name_zh", "str", "-", "Chinese name.", required=False),
+    Column("name_en", "str", "-", "Name in pinyin or English.", required=False),
+    *(c for c in DISTRICT_COLUMNS if c.name in UNIT_DATA_COLUMNS),
+    Column("need_weight", "float", "-",
+           "Weight of the unit's soft gaps (blank: its district's need_weight).", 0, required=False),
+    Column("source", "str", "-", "Where the row's figures come from.", required=False),
+)
+
+UNIT_COLUMNS_BY_NAME: dict[str, Column] = {c.name: c for c in UNIT_COLUMNS}
 
 #: Program-level settings that a scenario variant may override by dotted key.
 TOP_LEVEL_KEYS = ("base", "sources")

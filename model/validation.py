@@ -17,8 +17,8 @@ import pandas as pd
 from .errors import Problem
 from .schema import (
     DISTRICT_COLUMNS,
-    DISTRICT_COLUMNS_BY_NAME,
     PARAMETERS,
+    UNIT_COLUMNS,
     Column,
     Param,
     parameter_for,
@@ -40,7 +40,7 @@ def check_value(param: Param, value: Any) -> str | None:
     if kind in ("str", "path"):
         if not isinstance(value, str):
             return f"must be text, got {describe(value)}"
-        if kind == "path" and not value.strip():
+        if kind == "path" and param.required and not value.strip():
             return "must name a file"
         return None
     if kind == "bool":
@@ -171,28 +171,35 @@ def check_cell_number(column: Column, number: Any) -> tuple[Any, str | None]:
     return number, None
 
 
-def parse_district_table(text: str, file: str) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Parse and type-check the district CSV; returns the table indexed by ``id``."""
+def parse_table(text: str, file: str, columns: tuple[Column, ...] = DISTRICT_COLUMNS,
+                optional: frozenset[str] = frozenset(), what: str = "district"
+                ) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Parse and type-check a district or unit CSV; returns the table indexed by ``id``.
+
+    ``optional`` names required columns that this table may leave out (a district
+    table may omit the committee data when a unit table supplies them).
+    """
     problems: list[Problem] = []
+    by_name = {c.name: c for c in columns}
     reader = csv.reader(io.StringIO(text))
     try:
         rows = list(reader)
     except csv.Error as exc:
         return None, [Problem(file, "", f"is not a readable CSV file ({exc})")]
     if not rows or not any(cell.strip() for cell in rows[0]):
-        return None, [Problem(file, "", "is empty; it needs a header row and one row per district")]
+        return None, [Problem(file, "", f"is empty; it needs a header row and one row per {what}")]
     header = [h.strip() for h in rows[0]]
     for name in header:
-        if name not in DISTRICT_COLUMNS_BY_NAME:
+        if name not in by_name:
             problems.append(Problem(file, f"column {name!r}",
-                                    "is not a district column (see the README's scenario format)"))
+                                    f"is not a {what} column (see the README's scenario format)"))
     seen: set[str] = set()
     for name in header:
         if name in seen:
             problems.append(Problem(file, f"column {name!r}", "appears twice"))
         seen.add(name)
-    for column in DISTRICT_COLUMNS:
-        if column.required and column.name not in header:
+    for column in columns:
+        if column.required and column.name not in header and column.name not in optional:
             problems.append(Problem(file, f"column {column.name!r}",
                                     f"is missing ({column.unit}): {column.description}"))
     if problems:
@@ -202,7 +209,7 @@ def parse_district_table(text: str, file: str) -> tuple[pd.DataFrame | None, lis
     ids: dict[str, int] = {}
     for line_no, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
-            continue  # blank lines carry no district
+            continue  # blank lines carry no row
         if len(row) != len(header):
             problems.append(Problem(file, f"row {line_no}",
                                     f"has {len(row)} fields, the header has {len(header)}"))
@@ -210,7 +217,7 @@ def parse_district_table(text: str, file: str) -> tuple[pd.DataFrame | None, lis
         raw = dict(zip(header, row))
         label = raw.get("id", "").strip() or "?"
         record: dict[str, Any] = {}
-        for column in DISTRICT_COLUMNS:
+        for column in columns:
             if column.name not in raw:
                 record[column.name] = None
                 continue
@@ -226,7 +233,7 @@ def parse_district_table(text: str, file: str) -> tuple[pd.DataFrame | None, lis
         record["_line"] = line_no
         records.append(record)
     if not records:
-        problems.append(Problem(file, "", "has no district rows"))
+        problems.append(Problem(file, "", f"has no {what} rows"))
     if problems:
         return None, problems
     frame = pd.DataFrame.from_records(records).set_index("id", drop=False)
@@ -234,8 +241,31 @@ def parse_district_table(text: str, file: str) -> tuple[pd.DataFrame | None, lis
     return frame, problems
 
 
+def parse_district_table(text: str, file: str, optional: frozenset[str] = frozenset()
+                         ) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Parse the district CSV (see :func:`parse_table`)."""
+    return parse_table(text, file, DISTRICT_COLUMNS, optional, "district")
+
+
+def parse_unit_table(text: str, file: str, districts: pd.DataFrame | None
+                     ) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Parse the unit CSV and check that every unit names a known district."""
+    table, problems = parse_table(text, file, UNIT_COLUMNS, frozenset(), "unit")
+    if table is None or districts is None:
+        return table, problems
+    for u_id, row in table.iterrows():
+        if row["district"] not in districts.index:
+            problems.append(Problem(file, f"row {row['_line']} ({u_id}), column district",
+                                    f"names no district of the district table, got {row['district']!r}"))
+    return (None if problems else table), problems
+
+
 def check_districts(districts: pd.DataFrame, params: Mapping[str, Any], file: str) -> list[Problem]:
-    """Rules that tie a district's columns to each other and to the parameters."""
+    """Rules that tie a row's committee data to each other and to the parameters.
+
+    Applies to the table that holds the committee data: the unit table when there
+    is one, otherwise the district table.
+    """
     problems: list[Problem] = []
     office_standard = params.get("office_space.standard_m2")
     renovated_standard = params.get("service_space.standard_renovated_m2")

@@ -143,3 +143,22 @@ def test_co_financing_share_limits_transfers():
     assert closed(result, "beta", "service_space", 2006) == pytest.approx(0, abs=1)
     assert result.objectives["soft_points"] == pytest.approx(20.0, abs=1e-4)
     assert result.objectives["transfers_yuan"] == pytest.approx(74_400, abs=1)
+
+
+def test_communities_grouped_into_districts_give_the_district_optimum():
+    # Alpha split into two communities: budgets stay with the district, so the
+    # optimum, summed over each district's units, is the district-level one.
+    result = solve(load_scenario(FIXTURES / "hand" / "hand-communities.toml"), status_quo=False)
+    assert result.units == ["alpha-1", "alpha-2", "beta-1"] and result.districts == ["alpha", "beta"]
+    assert list(result.allocation.columns[:4]) == ["district", "unit", "program", "year"]
+    assert result.objectives["soft_points"] == pytest.approx(23.912, abs=1e-4)
+    assert result.objectives["transfers_yuan"] == pytest.approx(200_000, abs=1)
+    totals = result.allocation.groupby(["district", "program", "year"]).closed_yuan.sum()
+    assert totals[("alpha", "office_space", 2006)] == pytest.approx(32_800, abs=1)
+    assert totals[("alpha", "office_space", 2007)] == pytest.approx(47_200, abs=1)
+    assert totals[("beta", "service_space", 2007)] == pytest.approx(55_600, abs=1)
+    dm = result.district_money.set_index(["district", "year"])
+    assert dm.loc[("alpha", 2007), "transfer_yuan"] == pytest.approx(14_400, abs=1)
+    assert dm.loc[("alpha", 2006), "own_yuan"] == pytest.approx(50_000, abs=1)
+    city = result.compliance_by_year()
+    assert city["office_space"] == pytest.approx({2006: 18.82 / 20, 2007: 1.0})

@@ -163,3 +163,20 @@ def test_a_failed_load_changes_nothing(workdir):
     with pytest.raises(ScenarioError):
         load_scenario(workdir / "tianjin-2006.toml", ["city.ceiling_yuan.2007=-1"])
     assert {p.name: p.read_bytes() for p in workdir.iterdir()} == before
+
+
+def test_unit_table_errors(tmp_path):
+    hand = Path(__file__).resolve().parent / "fixtures" / "hand"
+    for name in ("hand.toml", "hand-districts.csv", "hand-communities.toml"):
+        shutil.copy(hand / name, tmp_path / name)
+    (tmp_path / "hand-communities.csv").write_text(
+        (hand / "hand-communities.csv").read_text(encoding="utf-8").replace("alpha-2,alpha,", "alpha-2,gamma,")
+        .replace("beta-1,beta,10000,10,5,7000,0,0,4,", "beta-1,beta,10000,10,5,7000,0,0,14,"), encoding="utf-8")
+    found = "\n".join(problems_of(lambda: load_scenario(tmp_path / "hand-communities.toml")))
+    assert "hand-communities.csv: row 3 (alpha-2), column district: names no district of the district table, got 'gamma'" in found
+    (tmp_path / "hand-communities.csv").write_text(
+        (hand / "hand-communities.csv").read_text(encoding="utf-8")
+        .replace("beta-1,beta,10000,10,5,7000,0,0,4,", "beta-1,beta,10000,10,5,7000,0,0,14,"), encoding="utf-8")
+    found = "\n".join(problems_of(lambda: load_scenario(tmp_path / "hand-communities.toml")))
+    assert ("hand-communities.csv: row 4 (beta-1), columns service_below_renovated + service_below_new: "
+            "must not exceed committees (10), got 14") in found
