@@ -120,6 +120,40 @@ class LinearProgram:
     def objective(self, stage: Stage) -> np.ndarray:
         return self.objectives[stage]
 
+    # --- editing ----------------------------------------------------------------
+    def rows_of(self, name: str) -> slice:
+        """Positions of a row block, e.g. ``lp.rows_of("ceiling")``."""
+        block = self.row_blocks[name]
+        return slice(block.start, block.stop)
+
+    def with_row_bounds(self, name: str, lower=None, upper=None) -> LinearProgram:
+        """A copy whose rows of block ``name`` get new bounds (the rest is shared, read-only).
+
+        Used for what-if analysis without rebuilding: another ceiling, a requirement
+        scaled up or dropped.
+        """
+        block = self.row_blocks[name]
+        row_lower = [a.copy() if i == self._block_part(name) else a for i, a in enumerate(self.row_lower)]
+        row_upper = [a.copy() if i == self._block_part(name) else a for i, a in enumerate(self.row_upper)]
+        part = self._block_part(name)
+        if lower is not None:
+            row_lower[part][:] = np.broadcast_to(np.asarray(lower, float), (len(block.labels),))
+        if upper is not None:
+            row_upper[part][:] = np.broadcast_to(np.asarray(upper, float), (len(block.labels),))
+        return LinearProgram(col_blocks=self.col_blocks, row_blocks=self.row_blocks,
+                             col_lower=self.col_lower, col_upper=self.col_upper,
+                             row_lower=row_lower, row_upper=row_upper, _rows=self._rows,
+                             _cols=self._cols, _vals=self._vals, objectives=self.objectives,
+                             n_cols=self.n_cols, n_rows=self.n_rows)
+
+    def row_bounds(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper bounds of the rows of block ``name``."""
+        part = self._block_part(name)
+        return self.row_lower[part].copy(), self.row_upper[part].copy()
+
+    def _block_part(self, name: str) -> int:
+        return list(self.row_blocks).index(name)
+
 
 @dataclass
 class Formulation:
@@ -132,6 +166,7 @@ class Formulation:
     unmet: dict[tuple[str, Requirement, int], int]  # (unit, requirement, year) -> column
     points: np.ndarray  # (U, P, T) soft points per yuan closed, need weight included
     equity: int | None = None
+    equity_scale: float = 1.0  # z = equity column x equity_scale
 
 
 def formulate(inputs: ModelInputs) -> Formulation:
@@ -156,6 +191,7 @@ def formulate(inputs: ModelInputs) -> Formulation:
     define_hard_requirement_constraints(form)
     define_capacity_constraints(form)
     define_ceiling_constraints(form)
+    define_grant_constraints(form)
     define_co_financing_constraints(form)
     define_gap_constraints(form)
     define_continuity_constraints(form)
@@ -198,6 +234,20 @@ def define_ceiling_constraints(form: Formulation) -> None:
         all_cols = form.transfer.ravel()
         lp.add_rows("total_ceiling", [()], np.zeros(all_cols.size), all_cols,
                     np.ones(all_cols.size), -INF, inputs.total_ceiling)
+
+
+def define_grant_constraints(form: Formulation) -> None:
+    """``grant[d,t]``: under a rule-based baseline, a district receives at most its grant.
+
+    Only when ``inputs.grants`` is set (see ``model.baselines``): the rule, not the
+    optimiser, decides how the ceiling is split between districts.
+    """
+    inputs, lp = form.inputs, form.lp
+    if inputs.grants is None:
+        return
+    rows, cols = _district_rows(inputs, form.transfer)
+    labels = [(d, t) for d in inputs.districts for t in inputs.years]
+    lp.add_rows("grant", labels, rows, cols, np.ones(cols.size), -INF, inputs.grants.ravel())
 
 
 def define_co_financing_constraints(form: Formulation) -> None:
@@ -360,43 +410,41 @@ def define_objectives(form: Formulation) -> None:
     soft[form.own.ravel()] = -form.points.ravel()
     soft[form.transfer.ravel()] = -form.points.ravel()
     if form.equity is not None:
-        soft[form.equity] = -inputs.equity_weight * _max_points(inputs).sum()
+        # The column is in scaled units (see _define_equity): its cost equals the
+        # largest per-yuan value, so one objective spans a narrow range.
+        soft[form.equity] = -form.equity_scale * inputs.equity_weight * inputs.max_soft_points().sum()
     transfers = np.zeros(n)
     transfers[form.transfer.ravel()] = 1.0
     lp.objectives = {Stage.HARD: unmet, Stage.SOFT: soft, Stage.TRANSFERS: transfers}
 
 
-def _max_points(inputs: ModelInputs) -> np.ndarray:
-    """Unweighted soft points each unit would earn if every soft gap closed at once."""
-    total = np.zeros(len(inputs.units))
-    for program in PROGRAMS:
-        value = inputs.soft_value[program]
-        if program in CAPITAL_PROGRAMS:
-            total += (value[:, 0] * inputs.upgrade_units[program] * inputs.unit_cost[program][:, 0])
-        else:
-            total += (value * inputs.gap[program]).sum(axis=1)
-    return total
-
-
 def _define_equity(form: Formulation) -> None:
-    """``equity[d]``: the worst district's share of its own attainable points.
+    """``equity[d]``: the worst district's share of the soft points it could earn.
 
-    ``z <= points_d(x) / max_points_d`` for every district with soft gaps;
-    ``z`` enters the soft stage with weight ``weights.equity`` times all points.
+    ``z * max_points_d <= points_d(x)``, points as :meth:`ModelInputs.soft_points`
+    counts them (linear in x: the LP's per-yuan values minus the minimum-wage
+    offset), for every district with soft gaps; ``z`` enters the soft stage with
+    weight ``weights.equity`` times all attainable points.
     """
     inputs, lp = form.inputs, form.lp
-    form.equity = int(lp.add_columns("equity", [()], 0.0, 1.0)[0])
-    max_points = inputs.by_district(_max_points(inputs))
+    max_points = inputs.by_district(inputs.max_soft_points())
+    # The column holds e = z / scale: z's objective weight (all attainable points,
+    # ~1e4) would otherwise dwarf the per-yuan values (~1e-5) and stall the solver.
+    total = inputs.equity_weight * max_points.sum()
+    largest = float(np.abs(form.points).max()) if form.points.size else 0.0
+    form.equity_scale = largest / total if largest > 0 and total > 0 else 1.0
+    # Free below: with minimum-wage money missing, a district's counted points can
+    # fall below the offset and z below zero; the row must stay satisfiable.
+    form.equity = int(lp.add_columns("equity", [()], -INF, 1.0 / form.equity_scale)[0])
+    offset = inputs.by_district(inputs.soft_points_offset())
     districts = np.flatnonzero(max_points > 0)
     renumber = np.full(len(inputs.districts), -1)
     renumber[districts] = np.arange(districts.size)
-    unweighted = np.stack([inputs.soft_value[p] for p in PROGRAMS], axis=1)  # (U, P, T)
-    row_of_unit = renumber[inputs.unit_district]
-    scale = np.divide(1.0, max_points, out=np.zeros_like(max_points), where=max_points > 0)
-    vals = unweighted * scale[inputs.unit_district][:, None, None]
-    keep = np.broadcast_to((row_of_unit >= 0)[:, None, None], vals.shape)
-    rows = np.broadcast_to(row_of_unit[:, None, None], vals.shape)
-    rows = np.concatenate([rows[keep], rows[keep], np.arange(districts.size)])
+    values = np.stack([inputs.soft_value[p] for p in PROGRAMS], axis=1)  # (U, P, T)
+    row_of_unit = np.broadcast_to(renumber[inputs.unit_district][:, None, None], values.shape)
+    keep = row_of_unit >= 0
+    rows = np.concatenate([row_of_unit[keep], row_of_unit[keep], np.arange(districts.size)])
     cols = np.concatenate([form.own[keep], form.transfer[keep], np.full(districts.size, form.equity)])
-    coefs = np.concatenate([-vals[keep], -vals[keep], np.ones(districts.size)])
-    lp.add_rows("equity", [(inputs.districts[d],) for d in districts], rows, cols, coefs, -INF, 0.0)
+    coefs = np.concatenate([-values[keep], -values[keep], max_points[districts] * form.equity_scale])
+    lp.add_rows("equity", [(inputs.districts[d],) for d in districts], rows, cols, coefs, -INF,
+                -offset[districts])

@@ -22,11 +22,11 @@ district already spends.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .constants import CAPITAL_PROGRAMS, RECURRING_PROGRAMS, Program, Requirement
+from .constants import CAPITAL_PROGRAMS, PROGRAMS, RECURRING_PROGRAMS, Program, Requirement
 from .scenario import Scenario
 
 INSURANCES = ("pension", "medical", "unemployment", "work_injury", "maternity")
@@ -103,6 +103,9 @@ class ModelInputs:
     at_standard_now: dict[Program, np.ndarray] = field(repr=False)
     operating_funds_now: np.ndarray = field(repr=False)
     subsidy_now: np.ndarray = field(repr=False)
+    residents: np.ndarray = field(repr=False, default=None)
+    #: Rule-based baselines only: the most each district may receive per year (G, T).
+    grants: np.ndarray | None = field(repr=False, default=None)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -128,10 +131,44 @@ class ModelInputs:
 
     def with_ceiling(self, ceiling: np.ndarray, total_ceiling: float | None = None) -> ModelInputs:
         """The same inputs under another city ceiling (e.g. zero: the status quo)."""
-        from dataclasses import replace
-
         return replace(self, ceiling=np.asarray(ceiling, dtype=float),
                        total_ceiling=self.total_ceiling if total_ceiling is None else total_ceiling)
+
+    def soft_points(self, closed: np.ndarray) -> np.ndarray:
+        """Soft points each unit earns from the gaps closed (U,), program weights only.
+
+        Committee-years at the service-room and operating standards and member-years
+        at the full subsidy standard; money that only lifts members to the minimum
+        wage (a hard target) earns none.
+        """
+        points = np.zeros(len(self.units))
+        for k, program in enumerate(PROGRAMS):
+            per_year = self.soft_value[program] * closed[:, k, :]
+            if program == Program.MEMBER_SUBSIDY:
+                floor = np.minimum(self.minimum_wage_cost, self.gap[program])
+                per_year = np.maximum(per_year - self.soft_value[program] * floor, 0.0)
+            points += per_year.sum(axis=1)
+        return points
+
+    def max_soft_points(self) -> np.ndarray:
+        """Soft points each unit would earn with every soft gap closed from the first year (U,)."""
+        full = np.zeros((len(self.units), len(PROGRAMS), len(self.years)))
+        for k, program in enumerate(PROGRAMS):
+            if program in CAPITAL_PROGRAMS:
+                full[:, k, 0] = self.upgrade_units[program] * self.unit_cost[program][:, 0]
+            else:
+                full[:, k, :] = self.gap[program]
+        return self.soft_points(full)
+
+    def soft_points_offset(self) -> np.ndarray:
+        """Points the LP's per-yuan values give to minimum-wage money (U,), which
+        :meth:`soft_points` does not count: ``soft_value . closed - offset``."""
+        floor = np.minimum(self.minimum_wage_cost, self.gap[Program.MEMBER_SUBSIDY])
+        return (self.soft_value[Program.MEMBER_SUBSIDY] * floor).sum(axis=1)
+
+    def with_grants(self, grants: np.ndarray) -> ModelInputs:
+        """The same inputs with each district's transfers capped at a rule's grant (G, T)."""
+        return replace(self, grants=np.asarray(grants, dtype=float))
 
 
 def _series(scenario: Scenario, key: str, years: list[int]) -> np.ndarray:
@@ -299,6 +336,7 @@ def build_inputs(scenario: Scenario) -> ModelInputs:
                          Program.SERVICE_SPACE: service_at_standard},
         operating_funds_now=funds_now[:, 0],
         subsidy_now=subsidy_now[:, 0],
+        residents=table["residents"].to_numpy(float),
     )
 
 

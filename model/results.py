@@ -77,6 +77,12 @@ class Result:
     status_quo: Result | None = None
     closed: np.ndarray = field(default=None, repr=False)  # (U, P, T) yuan
     units: list[str] = field(default_factory=list)
+    #: Rule-based baselines: the rule's name and its grants by district and year.
+    rule: str | None = None
+    grants: pd.DataFrame | None = None
+    #: Per district: soft coverage, money per committee (see ``district_equity``).
+    district_summary: pd.DataFrame | None = None
+    equity: dict[str, Any] = field(default_factory=dict)
 
     # --- views ------------------------------------------------------------------
     def compliance_by_year(self, district: str = "city") -> dict[str, dict[int, float]]:
@@ -96,10 +102,13 @@ class Result:
             "compliance": self.compliance,
             "money": self.money,
             "district_money": self.district_money,
+            "districts": self.district_summary,
             "unmet_hard": self.unmet_hard,
         }
         if self.status_quo is not None:
             tables["status_quo_compliance"] = self.status_quo.compliance
+        if self.grants is not None:
+            tables["grants"] = self.grants
         return tables
 
     def summary(self) -> dict[str, Any]:
@@ -124,6 +133,7 @@ class Result:
                  "missing_yuan": _num(r.missing_yuan)} for r in self.unmet_hard.itertuples()],
             "missing_yuan_total": _num(float(self.unmet_hard["missing_yuan"].sum())),
             "compliance": compliance,
+            "equity": {k: (_num(v) if isinstance(v, float) else v) for k, v in self.equity.items()},
             "provenance": self.provenance,
         }
         if self.status_quo is not None:
@@ -243,6 +253,63 @@ def allocation_table(inputs: ModelInputs, own: np.ndarray, transfer: np.ndarray)
     return frame
 
 
+def gini(values: np.ndarray, weights: np.ndarray) -> float:
+    """Gini coefficient of ``values`` (e.g. yuan per committee) with ``weights`` (committees)."""
+    order = np.argsort(values)
+    v, w = np.asarray(values, float)[order], np.asarray(weights, float)[order]
+    total = (v * w).sum()
+    if total <= 0 or w.sum() <= 0:
+        return 0.0
+    cum_w = np.cumsum(w) / w.sum()
+    cum_v = np.cumsum(v * w) / total
+    # Area under the Lorenz curve by trapezoids; Gini = 1 - 2 * area.
+    area = np.sum((cum_w - np.concatenate([[0.0], cum_w[:-1]])) * (cum_v + np.concatenate([[0.0], cum_v[:-1]])) / 2)
+    return float(1.0 - 2.0 * area)
+
+
+def district_equity(inputs: ModelInputs, own: np.ndarray, transfer: np.ndarray
+                    ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Per district: soft coverage and money per committee; and their spread.
+
+    Coverage is the share of the soft points a district could earn (every soft gap
+    closed from the first year) that it does earn; money per committee is over the
+    whole horizon.
+    """
+    closed = own + transfer
+    points = inputs.by_district(inputs.soft_points(closed))
+    attainable = inputs.by_district(inputs.max_soft_points())
+    coverage = np.divide(points, attainable, out=np.full(len(points), np.nan), where=attainable > 0)
+    committees = inputs.by_district(inputs.committees)
+    transfers = inputs.by_district(transfer.sum(axis=(1, 2)))
+    funding = inputs.by_district(closed.sum(axis=(1, 2)))
+    table = pd.DataFrame({
+        "district": inputs.districts,
+        "committees": committees,
+        "soft_points": points,
+        "attainable_points": attainable,
+        "coverage": coverage,
+        "own_yuan": inputs.by_district(own.sum(axis=(1, 2))),
+        "transfer_yuan": transfers,
+        "closed_yuan": funding,
+        "transfer_per_committee_yuan": transfers / committees,
+        "closed_per_committee_yuan": funding / committees,
+    })
+    has_soft = ~np.isnan(coverage)
+    worst = int(np.nanargmin(coverage)) if has_soft.any() else None
+    per_committee = funding / committees
+    equity = {
+        "min_coverage": float(coverage[worst]) if worst is not None else None,
+        "min_coverage_district": inputs.districts[worst] if worst is not None else None,
+        "max_coverage": float(np.nanmax(coverage)) if has_soft.any() else None,
+        "closed_per_committee_min_yuan": float(per_committee.min()),
+        "closed_per_committee_max_yuan": float(per_committee.max()),
+        "closed_per_committee_cv": float(per_committee.std() / per_committee.mean()) if per_committee.mean() > 0 else 0.0,
+        "closed_per_committee_gini": gini(per_committee, committees),
+        "transfer_per_committee_gini": gini(transfers / committees, committees),
+    }
+    return table, equity
+
+
 def make_result(scenario: Scenario, inputs: ModelInputs, form: Formulation, solution: LPSolution,
                 status_quo: Result | None = None) -> Result:
     """Turn an optimal LP solution into a :class:`Result`."""
@@ -290,6 +357,7 @@ def make_result(scenario: Scenario, inputs: ModelInputs, form: Formulation, solu
         "own_yuan": inputs.by_district(own.sum(axis=1)).ravel(),
         "transfer_yuan": inputs.by_district(transfer.sum(axis=1)).ravel(),
     })
+    districts_table, equity = district_equity(inputs, own, transfer)
     provenance = {
         "scenario": scenario.name,
         "scenario_sha256": scenario.sha256(),
@@ -323,6 +391,8 @@ def make_result(scenario: Scenario, inputs: ModelInputs, form: Formulation, solu
         provenance=provenance,
         status_quo=status_quo,
         closed=closed,
+        district_summary=districts_table,
+        equity=equity,
     )
 
 

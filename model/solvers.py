@@ -137,7 +137,8 @@ def _expression(variables: list[pulp.LpVariable], c: np.ndarray) -> pulp.LpAffin
 
 
 def solve_lexicographic(lp: LinearProgram, solver: SolverName | str = SolverName.HIGHS,
-                        tolerance: float = 1e-7, write_lp: Path | None = None) -> LPSolution:
+                        tolerance: float = 1e-7, write_lp: Path | None = None,
+                        stages: int = 3) -> LPSolution:
     """Solve the three stages in turn (see the module docstring).
 
     Parameters
@@ -150,6 +151,9 @@ def solve_lexicographic(lp: LinearProgram, solver: SolverName | str = SolverName
     write_lp : path, optional
         Write the final-stage problem (all rows, both fixing rows, the transfer
         objective) as an LP file.
+    stages : 1, 2 or 3
+        Solve only the first ``stages`` stages (analysis that needs the missing
+        money or the soft points need not pay for the transfer stage).
 
     Raises
     ------
@@ -164,7 +168,7 @@ def solve_lexicographic(lp: LinearProgram, solver: SolverName | str = SolverName
     objectives: dict[Stage, float] = {}
     duals: dict[Stage, np.ndarray] = {}
     stage_seconds: dict[Stage, float] = {}
-    for number, stage in enumerate(STAGES, start=1):
+    for number, stage in enumerate(STAGES[:stages], start=1):
         t0 = time.perf_counter()
         c = lp.objective(stage)
         # Solvers judge optimality by absolute reduced-cost tolerances (about 1e-7):
@@ -183,7 +187,7 @@ def solve_lexicographic(lp: LinearProgram, solver: SolverName | str = SolverName
         else:
             duals[stage] = np.full(len(constraints), np.nan)
         stage_seconds[stage] = time.perf_counter() - t0
-        if stage != STAGES[-1]:
+        if number < stages:
             slack = tolerance * max(1.0, abs(value))
             fix = pulp.LpConstraint(_expression(variables, c / scale), pulp.LpConstraintLE,
                                     rhs=(value + slack) / scale, name=f"stage{number}_optimum")
