@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import argparse
 import sys
+
+import numpy as np
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
 from .constants import PROGRAMS, SolverName, Status
-from .errors import ScenarioError, SolveError
-from .io import write_result
+from .diagnosis import Diagnosis, diagnose
+from .errors import Problem, ScenarioError, SolveError
+from .frontier import Frontier, compute_frontier
+from .io import write_csv, write_result
 from .pipeline import solve
 from .results import Result
 from .scenario import load_scenario
 from .schema import PARAMETERS
+from .sensitivity import Sensitivity, sensitivity
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
 
@@ -56,6 +61,23 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--write-lp", type=Path, metavar="FILE", help="write the final-stage LP to FILE")
     run.add_argument("--no-status-quo", action="store_true",
                      help="skip the no-transfer baseline (faster; summary omits status_quo_compliance)")
+    run.add_argument("--sensitivity", action="store_true",
+                     help="also report shadow prices with the ranges where they hold, what one more "
+                          "(or less) million buys and where, and what each hard target and deadline "
+                          "costs (several re-solves; adds 'sensitivity' to summary.json)")
+    run.add_argument("--no-diagnosis", action="store_true",
+                     help="when hard targets are unmet, skip the diagnosis (extra ceiling needed, "
+                          "conflicts, alternatives)")
+
+    frontier = commands.add_parser(
+        "frontier", help="what each total ceiling buys, with its exact breakpoints",
+        description="Move the city ceiling along today's year profile from zero to the amount that "
+                    "closes every gap; print missing money, soft points, marginal values and "
+                    "compliance at every breakpoint (exact, parametric), and write them as CSV.")
+    scenario_args(frontier)
+    frontier.add_argument("--solver", choices=[s.value for s in SolverName], default=SolverName.HIGHS.value,
+                          help="LP solver (default: highs; the breakpoints need its duals)")
+    frontier.add_argument("--out", type=Path, metavar="FILE", help="write the frontier as CSV to FILE")
 
     commands.add_parser("keys", help="list every scenario parameter with its unit",
                         description="List the dotted keys --set accepts, with type, unit and meaning.")
@@ -69,6 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _keys()
         if args.command == "validate":
             return _validate(args)
+        if args.command == "frontier":
+            return _frontier(args)
         return _run(args)
     except ScenarioError as exc:
         print(f"budgetsim: invalid input ({len(exc.problems)} problem"
@@ -112,15 +136,136 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
+    if args.sensitivity and args.solver != SolverName.HIGHS.value:
+        raise ScenarioError([Problem("--sensitivity", "", "needs --solver highs (CBC reports no reliable duals)")])
     result = solve(scenario, solver=args.solver, write_lp=args.write_lp,
                    status_quo=not args.no_status_quo)
     print(format_summary(result))
+    extra_summary: dict = {}
+    extra_tables: dict = {}
+    if result.status != Status.OPTIMAL and not args.no_diagnosis:
+        diagnosis = diagnose(scenario, result, solver=args.solver)
+        print("\n" + format_diagnosis(diagnosis))
+        extra_summary["diagnosis"] = diagnosis.summary()
+        extra_tables.update(diagnosis.tables())
+    if args.sensitivity:
+        frontier = compute_frontier(scenario, args.solver) if result.status == Status.OPTIMAL else None
+        analysis = sensitivity(scenario, result, args.solver, frontier)
+        print("\n" + format_sensitivity(analysis))
+        extra_summary["sensitivity"] = analysis.summary()
+        extra_tables.update(analysis.tables())
     if args.out:
-        written = write_result(result, args.out)
+        written = write_result(result, args.out, extra_summary, extra_tables)
         print(f"\nwrote {', '.join(str(p) for p in written)}")
     if args.write_lp:
         print(f"wrote {args.write_lp}")
     return EXIT_OK
+
+
+def _frontier(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, args.overrides)
+    frontier = compute_frontier(scenario, args.solver)
+    print(format_frontier(frontier, scenario.title))
+    if args.out:
+        write_csv(args.out, frontier.points)
+        print(f"\nwrote {args.out}")
+    return EXIT_OK
+
+
+def format_frontier(frontier: Frontier, title: str) -> str:
+    """The frontier as a table (money in 10k yuan)."""
+    lines = [f"Budget frontier: {title}",
+             "Ceiling moved along today's year profile ("
+             + ", ".join(f"{y}: {s:.1%}" for y, s in frontier.share_by_year.items()) + ").",
+             f"Every hard target met from a horizon total of "
+             + (f"{_wan(frontier.feasible_from_yuan)} (10k yuan)" if frontier.feasible_from_yuan is not None
+                else "- no total: some hard target cannot be met by transfers")
+             + f"; today: {_wan(frontier.current_total_yuan)}.",
+             f"More ceiling buys nothing beyond "
+             + (f"{_wan(frontier.saturates_at_yuan)} (10k yuan)." if frontier.saturates_at_yuan is not None
+                else "the range searched."),
+             "", f"{'total ceiling':>14} {'missing':>10} {'points':>10} {'pts/+1M':>9} "
+             + " ".join(f"{p.value[:9]:>9}" for p in PROGRAMS) + "  note"]
+    for row in frontier.points.itertuples():
+        note = "today" if row.current else ("kink" if row.kink else "")
+        marginal = row.points_per_million_yuan
+        lines.append(f"{_wan(row.total_ceiling_yuan):>14} {_wan(row.missing_hard_yuan):>10} "
+                     f"{row.soft_points:>10,.1f} {_cell(marginal, 9, ',.2f')} "
+                     + " ".join(f"{getattr(row, 'compliance_' + p.value):>9.1%}" for p in PROGRAMS) + f"  {note}")
+    lines.append("")
+    lines.append(f"Method: {frontier.method}.")
+    return "\n".join(lines)
+
+
+def format_diagnosis(diagnosis: Diagnosis) -> str:
+    """Why hard targets fail and what would fix them (money in 10k yuan)."""
+    lines = [f"Diagnosis: {_wan(diagnosis.missing_yuan)} (10k yuan) missing for hard targets."]
+    if diagnosis.extra_ceiling_by_year is not None:
+        years = ", ".join(f"{y}: {_wan(v)}" for y, v in diagnosis.extra_ceiling_by_year.items() if v > 0.5)
+        lines.append(f"  Least extra ceiling that meets them: {_wan(diagnosis.extra_ceiling_total)} ({years}).")
+    if diagnosis.uniform_total_needed is not None:
+        lines.append(f"  Or raise every year's ceiling alike to a horizon total of "
+                     f"{_wan(diagnosis.uniform_total_needed)} "
+                     f"(+{_wan(diagnosis.uniform_total_needed - diagnosis.current_total)}).")
+    for row in diagnosis.requirements.itertuples():
+        alone = ("affordable alone" if row.missing_if_alone_yuan <= 1
+                 else f"{_wan(row.missing_if_alone_yuan)} missing even alone")
+        lines.append(f"  {row.requirement}: {_wan(row.missing_yuan)} missing ({row.years}; {row.districts}); {alone}.")
+    for a, b in diagnosis.conflicts:
+        lines.append(f"  Conflict: {a} and {b} cannot both be met.")
+    if diagnosis.binding["ceiling_years"]:
+        lines.append("  Money that runs out: ceiling in " + ", ".join(map(str, diagnosis.binding["ceiling_years"]))
+                     + f"; {len(diagnosis.binding['district_budgets'])} district budget-years.")
+    lines.append("  Alternatives:")
+    for row in diagnosis.alternatives.to_dict("records"):
+        lines.append(f"    {row['kind']:24} {row['parameter']:36} missing after: "
+                     f"{_wan(row['missing_after_yuan']):>8}; cost: {row['cost']}")
+    lines += [f"  Note: {n}" for n in diagnosis.notes]
+    return "\n".join(lines)
+
+
+def format_sensitivity(analysis: Sensitivity) -> str:
+    """Shadow prices, their ranges and what one million buys."""
+    lines = ["Sensitivity (money in 10k yuan)",
+             f"  {'year':6}{'price':>14} {'unit':30}{'holds from':>12}{'to':>12}{'+1M: points':>13}{'-1M: points':>13}"]
+    for row in analysis.ceiling.to_dict("records"):
+        price = row["price"] * (1e6 if row["price_unit"] == "points per yuan" else 1.0)
+        unit = "points per +1M yuan" if row["price_unit"] == "points per yuan" else row["price_unit"]
+        to = "no limit" if not np.isfinite(row["holds_to_yuan"]) else _wan(row["holds_to_yuan"])
+        lines.append(f"  {row['year']:<6}{price:>14,.3f} {unit:30}{_wan(row['holds_from_yuan']):>12}{to:>12}"
+                     f"{row.get('plus_million_points', np.nan):>13,.2f}{row.get('minus_million_points', np.nan):>13,.2f}")
+    if len(analysis.next_million):
+        lines.append("  Where one more million goes (change in money closing gaps, 10k yuan):")
+        plus = analysis.next_million[analysis.next_million.change_yuan > 0]
+        for year, rows in plus.groupby("year"):
+            top = rows.sort_values("closed_yuan", ascending=False).head(3)
+            lines.append(f"    {year}: " + "; ".join(f"{r.district} {r.program} +{_wan(r.closed_yuan)}"
+                                                   for r in top.itertuples() if r.closed_yuan > 0.5))
+    if len(analysis.targets):
+        lines.append("  Hard targets:")
+        for row in analysis.targets.to_dict("records"):
+            if "marginal_points_per_yuan" in row and np.isfinite(row.get("marginal_points_per_yuan", np.nan)):
+                money = row.get("drop_money_equivalent_yuan", np.nan)
+                lines.append(f"    {row['requirement']:24} needs {_wan(row['requirement_yuan'])}; each +1M of it costs "
+                             f"{row['marginal_points_per_yuan'] * 1e6:,.2f} points (holds for x"
+                             f"{row['holds_from_scale']:.2f} to x{row['holds_to_scale']:.2f}); dropping it would "
+                             f"gain {row['drop_points_gain']:,.1f} points"
+                             + (f", worth {_wan(money)} of ceiling" if np.isfinite(money) else ""))
+            else:
+                lines.append(f"    {row['requirement']:24} needs {_wan(row['requirement_yuan'])}; each yuan of it adds "
+                             f"{row.get('marginal_missing_per_yuan', np.nan):,.2f} yuan missing")
+    if len(analysis.deadlines):
+        lines.append("  Deadlines one year later:")
+        for row in analysis.deadlines.to_dict("records"):
+            if row.get("to_year") is None or row.get("to_year") != row.get("to_year"):
+                lines.append(f"    {row['deadline']:34} {row['note']}")
+                continue
+            money = row.get("money_equivalent_yuan", np.nan)
+            lines.append(f"    {row['deadline']:34} {row['from_year']}->{int(row['to_year'])}: "
+                         f"+{row['points_gain']:,.1f} points"
+                         + (f" (worth {_wan(money)} of ceiling)" if np.isfinite(money) else "")
+                         + f", {row['compliance_given_up']:.1%} of the target given up in {row['from_year']}")
+    return "\n".join(lines)
 
 
 def _wan(yuan: float) -> str:

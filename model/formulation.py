@@ -146,6 +146,32 @@ class LinearProgram:
                              _cols=self._cols, _vals=self._vals, objectives=self.objectives,
                              n_cols=self.n_cols, n_rows=self.n_rows)
 
+    def copy(self) -> LinearProgram:
+        """A copy that can be extended (new columns, rows, coefficients) independently."""
+        return LinearProgram(col_blocks=dict(self.col_blocks), row_blocks=dict(self.row_blocks),
+                             col_lower=[a.copy() for a in self.col_lower],
+                             col_upper=[a.copy() for a in self.col_upper],
+                             row_lower=[a.copy() for a in self.row_lower],
+                             row_upper=[a.copy() for a in self.row_upper],
+                             _rows=list(self._rows), _cols=list(self._cols), _vals=list(self._vals),
+                             objectives={k: v.copy() for k, v in self.objectives.items()},
+                             n_cols=self.n_cols, n_rows=self.n_rows)
+
+    def add_entries(self, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray) -> None:
+        """Add coefficients to existing rows (global row and column positions)."""
+        self._rows.append(np.asarray(rows, dtype=np.int64))
+        self._cols.append(np.asarray(cols, dtype=np.int64))
+        self._vals.append(np.asarray(vals, float))
+
+    def set_column_upper(self, name: str, upper) -> None:
+        """New upper bounds for a column block (in place)."""
+        part = list(self.col_blocks).index(name)
+        self.col_upper[part][:] = np.broadcast_to(np.asarray(upper, float), self.col_upper[part].shape)
+
+    def columns_of(self, name: str) -> np.ndarray:
+        block = self.col_blocks[name]
+        return np.arange(block.start, block.stop)
+
     def row_bounds(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """Lower and upper bounds of the rows of block ``name``."""
         part = self._block_part(name)

@@ -63,18 +63,20 @@ def write_csv(path: Path, frame: pd.DataFrame) -> None:
     write_text(path, frame.to_csv(index=False, lineterminator="\n"))
 
 
-def write_result(result: Result, out_dir: Path) -> list[Path]:
+def write_result(result: Result, out_dir: Path, extra_summary: Mapping[str, Any] | None = None,
+                 extra_tables: Mapping[str, pd.DataFrame] | None = None) -> list[Path]:
     """Write ``summary.json`` and the result tables as CSV into ``out_dir``.
 
-    Everything is rendered in memory first, so invalid content fails before any
-    file is created.
+    ``extra_summary`` adds sections to the summary (``diagnosis``, ``sensitivity``)
+    and ``extra_tables`` more CSV files. Everything is rendered in memory first, so
+    invalid content fails before any file is created.
     """
     out_dir = Path(out_dir)
+    summary = {**result.summary(), **(extra_summary or {})}
     files: dict[str, str] = {
-        "summary.json": json.dumps(result.summary(), indent=2, ensure_ascii=False,
-                                   allow_nan=False) + "\n",
+        "summary.json": json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
     }
-    for name, frame in result.tables().items():
+    for name, frame in {**result.tables(), **(extra_tables or {})}.items():
         files[f"{name}.csv"] = frame.to_csv(index=False, lineterminator="\n")
     written = []
     for name, text in files.items():

@@ -81,7 +81,7 @@ class Result:
     rule: str | None = None
     grants: pd.DataFrame | None = None
     #: Per district: soft coverage, money per committee (see ``district_equity``).
-    district_summary: pd.DataFrame | None = None
+    equity_by_district: pd.DataFrame | None = None
     equity: dict[str, Any] = field(default_factory=dict)
 
     # --- views ------------------------------------------------------------------
@@ -102,7 +102,7 @@ class Result:
             "compliance": self.compliance,
             "money": self.money,
             "district_money": self.district_money,
-            "districts": self.district_summary,
+            "equity_by_district": self.equity_by_district,
             "unmet_hard": self.unmet_hard,
         }
         if self.status_quo is not None:
@@ -391,7 +391,7 @@ def make_result(scenario: Scenario, inputs: ModelInputs, form: Formulation, solu
         provenance=provenance,
         status_quo=status_quo,
         closed=closed,
-        district_summary=districts_table,
+        equity_by_district=districts_table,
         equity=equity,
     )
 

@@ -134,3 +134,38 @@ def test_invalid_file_exits_2_naming_file_and_field(tmp_path):
 def test_bad_arguments_exit_2():
     assert budgetsim("run").returncode == 2
     assert budgetsim("run", str(DEFAULT), "--solver", "gurobi").returncode == 2
+
+
+def test_frontier_command_writes_the_breakpoints(tmp_path):
+    out = tmp_path / "frontier.csv"
+    done = budgetsim("frontier", str(FIXTURES / "hand" / "hand.toml"), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "Every hard target met from a horizon total of 6 (10k yuan)" in done.stdout
+    with out.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    kinks = [float(r["total_ceiling_yuan"]) for r in rows if r["kink"] == "True"]
+    assert kinks == pytest.approx([60_000, 74_400, 88_800, 474_400, 860_000], abs=1)
+    assert {"missing_hard_yuan", "soft_points", "points_per_million_yuan", "compliance_service_space",
+            "ceiling_2006_yuan"} <= set(rows[0])
+
+
+def test_run_diagnoses_unmet_targets_and_reports_sensitivity(tmp_path):
+    done = budgetsim("run", str(FIXTURES / "hand" / "hand-tight.toml"), "--sensitivity", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "Diagnosis:" in done.stdout and "Least extra ceiling" in done.stdout
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    diagnosis = summary["diagnosis"]
+    assert diagnosis["extra_ceiling_by_year"] == pytest.approx({"2006": 10_000, "2007": 10_000}, abs=1)
+    assert diagnosis["extra_ceiling_total"] == pytest.approx(20_000, abs=1)
+    assert {a["kind"] for a in diagnosis["alternatives"]} == {"move_deadline", "raise_own_contribution",
+                                                              "raise_ceiling"}
+    assert summary["sensitivity"]["ceiling"][0]["price_unit"] == "missing yuan removed per yuan"
+    assert (tmp_path / "diagnosis_alternatives.csv").exists()
+    assert (tmp_path / "sensitivity_ceiling.csv").exists()
+    feasible = budgetsim("run", str(FIXTURES / "hand" / "hand.toml"), "--out", str(tmp_path / "ok"))
+    assert "diagnosis" not in json.loads((tmp_path / "ok" / "summary.json").read_text(encoding="utf-8"))
+
+
+def test_sensitivity_needs_highs():
+    done = budgetsim("run", str(FIXTURES / "hand" / "hand.toml"), "--sensitivity", "--solver", "cbc")
+    assert done.returncode == 2 and "needs --solver highs" in done.stderr
