@@ -17,12 +17,18 @@ from .io import DEFAULT_SCENARIO, SCENARIO_DIR, scenario_files, shipped_scenario
 from .pipeline import solve  # noqa: E402
 from .results import Result  # noqa: E402
 from .scenario import Override, Scenario, load_scenario, load_scenario_texts  # noqa: E402
+from .baselines import RULES, Rule, solve_baseline, solve_baselines  # noqa: E402
+from .diagnosis import Diagnosis, diagnose  # noqa: E402
+from .frontier import Frontier, compute_frontier  # noqa: E402
+from .sensitivity import Sensitivity, sensitivity  # noqa: E402
 
 __all__ = [
     "PROGRAMS", "ModelInputs", "Override", "Problem", "Program", "Requirement", "Result",
     "Scenario", "ScenarioError", "SolveError", "SolverName", "Status", "build_inputs",
     "load_scenario", "load_scenario_texts", "solve", "__version__", "DEFAULT_SCENARIO",
     "SCENARIO_DIR", "scenario_files", "shipped_scenarios", "write_result", "solve_texts",
+    "RULES", "Rule", "solve_baseline", "solve_baselines", "Diagnosis", "diagnose", "Frontier",
+    "compute_frontier", "Sensitivity", "sensitivity",
 ]
 
 
