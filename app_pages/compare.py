@@ -7,8 +7,18 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import state
-from app_pages.i18n import column_label, param_label, program_label, t, unit_label
-from app_pages.ui import district_names, number, pct, pts, show_problems, tables_section, wan
+from app_pages.i18n import program_label, t, unit_label
+from app_pages.ui import (
+    district_names,
+    key_label,
+    metric_label,
+    metric_text,
+    pts,
+    show_problems,
+    table_height,
+    tables_section,
+    value_text,
+)
 from model import Result, Scenario, ScenarioError
 from model.compare import (
     differences,
@@ -19,7 +29,6 @@ from model.compare import (
     unit_of,
 )
 from model.links import MAX_COMPARED, ScenarioRef
-from model.schema import parameter_for
 
 
 def options() -> dict[str, ScenarioRef]:
@@ -79,30 +88,6 @@ def on_reference() -> None:
     st.session_state[state.REFERENCE] = keys.index(picked) if picked in keys else 0
 
 
-def metric_label(metric: str, years: list[int]) -> str:
-    head, _, tail = metric.partition(".")
-    if head == "share":
-        return t("m_share", program=program_label(tail), year=years[-1])
-    if head in ("points_per_million", "missing_cut_per_million"):
-        return t(f"m_{head}", year=tail)
-    label = t(f"m_{metric}")
-    return f"{label} ({t('unit_wan')})" if metric.endswith("_yuan") else label
-
-
-def metric_text(metric: str, value: float, signed: bool = False) -> str:
-    if value != value:
-        return "–"
-    if metric.endswith("_yuan"):
-        return wan(value, signed)
-    if metric.startswith("share.") or metric.endswith("_share"):
-        return pts(value) if signed else pct(value)
-    if metric.startswith("missing_cut"):
-        return number(value, 0, signed)
-    if metric in ("targets_met", "targets"):
-        return f"{value:+.0f}" if signed else f"{value:.0f}"
-    return number(value, 1, signed)
-
-
 def shown_table(table: pd.DataFrame, years: list[int], signed: bool = False) -> pd.DataFrame:
     rows = []
     for metric, values in table.iterrows():
@@ -112,40 +97,20 @@ def shown_table(table: pd.DataFrame, years: list[int], signed: bool = False) -> 
     return pd.DataFrame(rows)
 
 
-def key_label(key: str, names: dict[str, str]) -> str:
-    parts = key.split(".")
-    if parts[0] == "districts" and len(parts) == 3:
-        return f"{names.get(parts[1], parts[1])}: {column_label(parts[2])}"
-    param = parameter_for(key)
-    if param is None:
-        return key
-    return f"{param_label(param.key)} {parts[-1]}" if param.kind == "by_year" else param_label(param.key)
-
-
-def value_text(value) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, (int, float)):
-        if value != value:
-            return "–"
-        return f"{value:,.0f}" if float(value).is_integer() and abs(value) >= 1000 else f"{value:,.6g}"
-    return str(value)
-
-
 def winners_chart(changes: pd.DataFrame, names: dict[str, str]) -> alt.Chart:
     data = changes.assign(name=changes["district"].map(lambda d: names.get(d, d)),
                           wan=changes["transfers_change_yuan"] / 1e4)
     unit = t("unit_wan")
+    several = data["scenario"].nunique() > 1
+    extra = {"yOffset": alt.YOffset("scenario:N")} if several else {}
     return alt.Chart(data).mark_bar().encode(
+        **extra,
         y=alt.Y("name:N", title=None, sort=list(dict.fromkeys(data.sort_values("wan")["name"]))),
         x=alt.X("wan:Q", title=f"{t('col_change')} ({unit})", axis=alt.Axis(format=",.0f")),
         color=alt.condition("datum.wan >= 0", alt.value("#2ca02c"), alt.value("#d62728")),
-        yOffset=alt.YOffset("scenario:N"),
         tooltip=[alt.Tooltip("name:N", title=t("col_district")), alt.Tooltip("scenario:N", title=t("col_scenario")),
                  alt.Tooltip("wan:Q", format=",.1f", title=f"{t('col_change')} ({unit})")],
-    ).properties(height=alt.Step(12))
+    ).properties(height=alt.Step(10 if several else 20))
 
 
 def main() -> None:
@@ -191,9 +156,10 @@ def main() -> None:
     table = headline_table({label: headline(scenarios[label], results[label]) for label in results})
     diff = differences(table, ref_label)
     st.subheader(t("side_by_side"))
-    st.dataframe(shown_table(table, years), hide_index=True, width="stretch")
+    st.dataframe(shown_table(table, years), hide_index=True, width="stretch", height=table_height(len(table)))
     st.subheader(t("difference_vs", ref=ref_label))
-    st.dataframe(shown_table(diff, years, signed=True), hide_index=True, width="stretch")
+    st.dataframe(shown_table(diff, years, signed=True), hide_index=True, width="stretch",
+                 height=table_height(len(diff)))
 
     st.subheader(t("winners_losers", ref=ref_label))
     changes = district_changes(results, ref_label)
@@ -213,7 +179,10 @@ def main() -> None:
                 t("col_outcome"): changes["outcome"].map(t),
             })
             config = {c: st.column_config.NumberColumn(c, format="%,.1f") for c in shown.columns[2:5]}
-            st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
+            if changes["scenario"].nunique() == 1:
+                shown = shown.drop(columns=[t("col_scenario")])
+            st.dataframe(shown, hide_index=True, width="stretch", column_config=config,
+                         height=min(table_height(len(shown)), 700))
 
     st.subheader(t("inputs_differ"))
     inputs = input_differences(scenarios)

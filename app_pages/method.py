@@ -111,7 +111,7 @@ def main() -> None:
     rows = [{t("sources_key"): key,
              t("sources_kind"): t("kind_assumption") if "assumption" in text.lower() else t("kind_source"),
              t("sources_text"): text} for key, text in scenario.sources.items()]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.table(pd.DataFrame(rows).set_index(t("sources_key")))
     uncited = scenario.uncited()
     st.caption(t("uncited", keys=", ".join(uncited)) if uncited else t("all_cited"))
     if scenario.overrides:

@@ -6,9 +6,13 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import state
-from app_pages.i18n import param_label, program_label, requirement_label, t, unit_label
+from app_pages.i18n import program_label, requirement_label, t, unit_label
 from app_pages.ui import (
     compliance_chart,
+    key_label,
+    metric_label,
+    metric_text,
+    value_text,
     district_names,
     money,
     money_year_chart,
@@ -44,14 +48,16 @@ def headline_section(scenario: Scenario, result: Result, previous: pd.Series | N
         cols[0].metric(t("hard_targets"), t("all_met"), delta=delta("missing_hard_yuan", lambda c: money(c, True)),
                        delta_color="inverse")
     else:
-        cols[0].metric(t("missing_money"), money(missing),
+        cols[0].metric(f"{t('missing_money')} ({t('unit_wan')})", wan(missing),
                        delta=delta("missing_hard_yuan", lambda c: money(c, True)), delta_color="inverse",
                        help=t("missing_explained"))
-    cols[1].metric(f"{t('transfers')} {result.years[0]}–{result.years[-1]}", money(figures["transfers_yuan"]),
+    cols[1].metric(f"{t('transfers')} {result.years[0]}–{result.years[-1]} ({t('unit_wan')})",
+                   wan(figures["transfers_yuan"]),
                    delta=delta("transfers_yuan", lambda c: money(c, True)),
                    help=t("of_ceiling", share=pct(figures["ceiling_used_share"]), ceiling=money(figures["ceiling_yuan"])))
     cols[1].caption(t("of_ceiling", share=pct(figures["ceiling_used_share"]), ceiling=money(figures["ceiling_yuan"])))
-    cols[2].metric(t("own_spending"), money(figures["own_yuan"]), delta=delta("own_yuan", lambda c: money(c, True)))
+    cols[2].metric(f"{t('own_spending')} ({t('unit_wan')})", wan(figures["own_yuan"]),
+                   delta=delta("own_yuan", lambda c: money(c, True)))
     capacity_share = figures["own_yuan"] / figures["capacity_yuan"] if figures["capacity_yuan"] else 0.0
     cols[2].caption(t("of_capacity", share=pct(capacity_share), capacity=money(figures["capacity_yuan"])))
     first = result.years[0]
@@ -78,15 +84,15 @@ def headline_section(scenario: Scenario, result: Result, previous: pd.Series | N
             before = prev_targets.set_index("program")["achieved_share"].get(row.program)
             if before is not None and abs(row.achieved_share - before) > 1e-9:
                 change = pts(row.achieved_share - before)
-        status = f"✅ {t('met')}" if row.met else \
-            f"❌ {t('not_met', pts=f'{row.shortfall_share * 100:.1f}', year=row.worst_year)}"
+        status = f":green[:material/check_circle: {t('met')}]" if row.met else \
+            f":red[:material/cancel: {t('not_met', pts=f'{row.shortfall_share * 100:.1f}', year=row.worst_year)}]"
         col.metric(f"{program_label(row.program)} ({kind})", pct(row.achieved_share), delta=change,
                    help=line)
         col.caption(f"{line}  \n{status}")
         if row.missing_yuan > 0:
             col.caption(f"{t('missing_money')}: {money(row.missing_yuan)}")
 
-    left, right = st.columns(2)
+    left, right = st.columns([3, 2])
     with left:
         st.markdown(f"**{t('money_by_year')}**")
         frame = result.money[["year", "ceiling_yuan", "transfers_yuan", "ceiling_used_share", "own_yuan",
@@ -134,10 +140,10 @@ def changes_section(scenario: Scenario, result: Result, prev_scenario: Scenario,
         if inputs.empty:
             st.info(t("same_as_previous"))
             return
-        inputs[t("col_key")] = [_key_label(k, scenario) for k in inputs["key"]]
+        inputs[t("col_key")] = [key_label(k, district_names(scenario)) for k in inputs["key"]]
         inputs[t("col_unit")] = [unit_label(unit_of(k)) for k in inputs["key"]]
-        inputs[before] = inputs[before].map(_value_text)
-        inputs[after] = inputs[after].map(_value_text)
+        inputs[before] = inputs[before].map(value_text)
+        inputs[after] = inputs[after].map(value_text)
         left, right = st.columns(2)
         with left:
             st.markdown(f"**{t('inputs_changed')}**")
@@ -149,9 +155,9 @@ def changes_section(scenario: Scenario, result: Result, prev_scenario: Scenario,
                                            "social_insurance")]:
                 if metric not in old.index or metric not in new.index:
                     continue
-                rows.append({t("col_metric"): _metric_label(metric, result), before: _metric_value(metric, old[metric]),
-                             after: _metric_value(metric, new[metric]),
-                             t("col_change"): _metric_value(metric, new[metric] - old[metric], signed=True)})
+                rows.append({t("col_metric"): metric_label(metric, result.years),
+                             before: metric_text(metric, old[metric]), after: metric_text(metric, new[metric]),
+                             t("col_change"): metric_text(metric, new[metric] - old[metric], signed=True)})
             st.markdown(f"**{t('figures_changed')}**")
             st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
         with right:
@@ -171,49 +177,6 @@ def changes_section(scenario: Scenario, result: Result, prev_scenario: Scenario,
                 }).sort_values(f"{t('col_change')} ({unit})")
                 config = {c: st.column_config.NumberColumn(c, format="%,.1f") for c in shown.columns[1:]}
                 st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
-
-
-def _key_label(key: str, scenario: Scenario) -> str:
-    from app_pages.i18n import column_label
-
-    parts = key.split(".")
-    if parts[0] == "districts" and len(parts) == 3:
-        names = district_names(scenario)
-        return f"{names.get(parts[1], parts[1])}: {column_label(parts[2])}"
-    from model.schema import parameter_for
-
-    param = parameter_for(key)
-    if param is None:
-        return key
-    label = param_label(param.key)
-    return f"{label} {parts[-1]}" if param.kind == "by_year" else label
-
-
-def _value_text(value) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, (int, float)):
-        if value != value:
-            return "–"
-        return f"{value:,.0f}" if float(value).is_integer() and abs(value) >= 1000 else f"{value:,.6g}"
-    return str(value)
-
-
-def _metric_label(metric: str, result: Result) -> str:
-    if metric.startswith("share."):
-        return t("m_share", program=program_label(metric.split(".", 1)[1]), year=result.years[-1])
-    base = t(f"m_{metric}")
-    return f"{base} ({t('unit_wan')})" if metric.endswith("_yuan") else base
-
-
-def _metric_value(metric: str, value: float, signed: bool = False) -> str:
-    if metric.endswith("_yuan"):
-        return wan(value, signed)
-    if metric.startswith("share.") or metric.endswith("_share"):
-        return pts(value) if signed else pct(value)
-    return number(value, signed=signed)
 
 
 def charts_section(scenario: Scenario, result: Result) -> None:

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import state
-from app_pages.i18n import area_label, column_label, group_label, param_label, t, unit_label, language
+from app_pages.i18n import column_label, group_label, language, param_label, t, unit_label
 from app_pages.ui import show_problems
 from model import Problem, Scenario, ScenarioError
 from model.export import zip_bytes
@@ -130,7 +130,8 @@ def submitted_overrides(ref: ScenarioRef, file_scenario: Scenario) -> dict[str, 
                 elif param.kind in ("int", "year"):
                     value = int(value)
                 elif param.kind in ("float", "by_year") and value is not None:
-                    value = round(float(value) * scale, 6)
+                    # 10k-yuan inputs back to yuan, without float dust (2090.1 -> 20901000.0)
+                    value = round(float(value) * scale, 4) if scale != 1 else float(value)
             if not same(value, file_scenario.params.get(key)):
                 overrides[key] = value
     # District cells: the editor's changes on top of the table it was given.
@@ -306,7 +307,7 @@ def param_inputs(group: str, file_scenario: Scenario, values: dict[str, Any], pr
         for column, year in zip(columns, years):
             key = f"{param.key}.{year}"
             with column:
-                number_widget(param, key, values[key], str(year), param_help(param, file_scenario))
+                number_widget(param, key, values[key], str(year), None)
                 inline_problems(problems_for(key, problems))
     columns = st.columns(3)
     for i, param in enumerate(singles):

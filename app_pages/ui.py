@@ -10,9 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from model import Problem, Result, Scenario
+from model.schema import parameter_for
 from model.export import csv_bytes, excel_bytes
 
-from .i18n import column_label, language, program_label, requirement_label, t
+from .i18n import column_label, language, param_label, program_label, requirement_label, t
 
 WAN = 1e4  # 10k yuan (万元)
 
@@ -62,6 +63,67 @@ def show_problems(problems: list[Problem], heading: str) -> None:
     table = pd.DataFrame([{t("problem_file"): p.file, t("problem_where"): p.where,
                            t("problem_rule"): p.rule} for p in problems])
     st.dataframe(table, hide_index=True, width="stretch")
+
+
+# --- headline figures ---
+def metric_label(metric: str, years: list[int]) -> str:
+    head, _, tail = metric.partition(".")
+    if head == "share":
+        return t("m_share", program=program_label(tail), year=years[-1])
+    if head in ("points_per_million", "missing_cut_per_million"):
+        return t(f"m_{head}", year=tail)
+    label = t(f"m_{metric}")
+    return f"{label} ({t('unit_wan')})" if metric.endswith("_yuan") else label
+
+
+def metric_text(metric: str, value: float, signed: bool = False) -> str:
+    if value != value:
+        return "–"
+    if signed and abs(value) < _PRECISION.get(metric.split(".")[0], 0.05):
+        return "0"  # no change at the precision shown
+    if metric.endswith("_yuan"):
+        return wan(value, signed)
+    if metric.startswith("share.") or metric.endswith("_share"):
+        return pts(value) if signed else pct(value)
+    if metric.startswith("missing_cut"):
+        return number(value, 0, signed)
+    if metric in ("targets_met", "targets"):
+        return f"{value:+.0f}" if signed else f"{value:.0f}"
+    return number(value, 1, signed)
+
+
+_PRECISION = {"transfers_yuan": 500.0, "ceiling_yuan": 500.0, "own_yuan": 500.0, "capacity_yuan": 500.0,
+              "missing_hard_yuan": 500.0, "ceiling_used_share": 5e-4, "share": 5e-4, "targets_met": 0.5,
+              "targets": 0.5, "missing_cut_per_million": 0.5}
+
+
+def table_height(rows: int) -> int:
+    """Pixels that show every row of a table without scrolling."""
+    return 35 * (rows + 1) + 3
+
+
+
+def key_label(key: str, names: dict[str, str]) -> str:
+    parts = key.split(".")
+    if parts[0] == "districts" and len(parts) == 3:
+        return f"{names.get(parts[1], parts[1])}: {column_label(parts[2])}"
+    param = parameter_for(key)
+    if param is None:
+        return key
+    return f"{param_label(param.key)} {parts[-1]}" if param.kind == "by_year" else param_label(param.key)
+
+
+def value_text(value) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        if value != value:
+            return "–"
+        return f"{value:,.0f}" if float(value).is_integer() and abs(value) >= 1000 else f"{value:,.6g}"
+    return str(value)
+
 
 
 # --- tables ------------------------------------------------------------------------
@@ -209,8 +271,10 @@ def own_city_chart(result: Result, names: Mapping[str, str]) -> alt.LayerChart:
     money["name"] = [names.get(d, d) for d in money.index]
     unit = t("unit_wan")
     bars = pd.concat([
-        pd.DataFrame({"name": money["name"], "kind": t("money_kind_own"), "wan": money["own_yuan"] / WAN}),
-        pd.DataFrame({"name": money["name"], "kind": t("money_kind_city"), "wan": money["transfer_yuan"] / WAN}),
+        pd.DataFrame({"name": money["name"], "kind": t("money_kind_own"), "kind_order": 0,
+                      "wan": money["own_yuan"] / WAN}),
+        pd.DataFrame({"name": money["name"], "kind": t("money_kind_city"), "kind_order": 1,
+                      "wan": money["transfer_yuan"] / WAN}),
     ], ignore_index=True)
     order = (money["own_yuan"] + money["transfer_yuan"]).sort_values(ascending=False).index
     sort = [names.get(d, d) for d in order]
@@ -218,7 +282,10 @@ def own_city_chart(result: Result, names: Mapping[str, str]) -> alt.LayerChart:
         y=alt.Y("name:N", sort=sort, title=None),
         x=alt.X("wan:Q", stack=True, title=f"{t('col_money_kind')} ({unit})", axis=alt.Axis(format=",.0f")),
         color=alt.Color("kind:N", title=None, legend=alt.Legend(orient="bottom"),
-                        scale=alt.Scale(range=["#8c6d31", "#1f77b4"])),
+                        sort=[t("money_kind_own"), t("money_kind_city")],
+                        scale=alt.Scale(domain=[t("money_kind_own"), t("money_kind_city")],
+                                        range=["#9ecae1", "#1f77b4"])),
+        order=alt.Order("kind_order:Q"),
         tooltip=[alt.Tooltip("name:N", title=t("col_district")), alt.Tooltip("kind:N", title=t("col_money_kind")),
                  alt.Tooltip("wan:Q", format=",.1f", title=unit)],
     )
