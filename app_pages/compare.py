@@ -19,7 +19,7 @@ from app_pages.ui import (
     tables_section,
     value_text,
 )
-from model import Result, Scenario, ScenarioError
+from model import Result, Scenario, ScenarioError, SolveError
 from model.compare import (
     differences,
     district_changes,
@@ -144,6 +144,9 @@ def main() -> None:
             results[label] = state.solve_ref(ref)
         except ScenarioError as exc:
             show_problems(exc.problems, t("compare_failed", label=label))
+            scenarios.pop(label, None)
+        except SolveError as exc:
+            st.error(f"{label}: " + t("solve_failed", message=exc))
             scenarios.pop(label, None)
     progress.empty()
     if len(results) < 2:

@@ -34,6 +34,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "solving": ("Solving the allocation model…", "正在求解分配模型…"),
     "solving_n": ("Solving scenario {i} of {n}…", "正在求解第 {i} / {n} 个情景…"),
     "invalid_scenario": ("This scenario cannot be used:", "该情景无法使用："),
+    "solve_failed": ("The solver failed on this scenario (a fault of the model or solver, not of your input; "
+                     "please report it): {message}", "求解器在该情景上失败（这是模型或求解器的问题，不是输入错误，请报告）：{message}"),
     # --- scenario page ---
     "scenario_intro": ("Start from a shipped, saved or uploaded scenario; change policy values and "
                        "district data below, then apply and run.",

@@ -26,7 +26,7 @@ from app_pages.ui import (
     transfers_chart,
     wan,
 )
-from model import Result, Scenario, ScenarioError, Status
+from model import Result, Scenario, ScenarioError, SolveError, Status
 from model.compare import district_changes, headline, input_differences, targets, unit_of
 from model.scenario_text import safe_stem
 
@@ -208,6 +208,9 @@ def main() -> None:
     except ScenarioError as exc:
         show_problems(exc.problems, t("invalid_scenario"))
         return
+    except SolveError as exc:
+        st.error(t("solve_failed", message=exc))
+        return
     title = state.label_of(ref)
     st.title(t("results_of", title=title))
     previous_ref = state.previous_run()
@@ -218,7 +221,7 @@ def main() -> None:
             prev_result = state.solve_ref(previous_ref)
             previous = headline(prev_scenario, prev_result)
             prev_targets = targets(prev_scenario, prev_result)
-        except ScenarioError:
+        except (ScenarioError, SolveError):
             previous_ref = None
     headline_section(scenario, result, previous, prev_targets)
     if previous_ref is not None:
