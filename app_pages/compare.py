@@ -119,9 +119,14 @@ def main() -> None:
     available = options()
     if "compare_choice" not in st.session_state or any(k not in available for k in st.session_state["compare_choice"]):
         st.session_state["compare_choice"] = default_choice(available)
-        on_choice()
+        chosen = [available[k] for k in st.session_state["compare_choice"]]
+        if chosen != st.session_state.get(state.COMPARE):  # a new set: compare against its first
+            st.session_state[state.COMPARE] = chosen
+            st.session_state[state.REFERENCE] = 0
+    # labels are made now: format functions must not look up the language later
+    labels_of = {k: option_label(ref) for k, ref in available.items()}
     st.multiselect(t("compare_choose"), list(available), key="compare_choice", max_selections=MAX_COMPARED,
-                   format_func=lambda k: option_label(available[k]), on_change=on_choice)
+                   format_func=labels_of.__getitem__, on_change=on_choice)
     chosen: list[ScenarioRef] = st.session_state[state.COMPARE]
     if len(chosen) < 2:
         st.info(t("compare_need_two"))
@@ -130,7 +135,7 @@ def main() -> None:
     reference = min(int(st.session_state.get(state.REFERENCE, 0)), len(chosen) - 1)
     st.session_state["compare_reference"] = keys[reference]
     st.selectbox(t("compare_reference"), keys, key="compare_reference",
-                 format_func=lambda k: option_label(available.get(k) or chosen[keys.index(k)]),
+                 format_func=lambda k, labels=dict(zip(keys, unique_labels(chosen))): labels[k],
                  on_change=on_reference)
 
     labels = unique_labels(chosen)

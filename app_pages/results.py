@@ -186,7 +186,8 @@ def charts_section(scenario: Scenario, result: Result) -> None:
     with left:
         st.markdown(f"**{t('chart_transfers')}**")
         years = [None] + result.years
-        year = st.selectbox(t("year"), years, format_func=lambda y: t("all_years") if y is None else str(y),
+        all_years = t("all_years")
+        year = st.selectbox(t("year"), years, format_func=lambda y: all_years if y is None else str(y),
                             key="chart_year")
         st.altair_chart(transfers_chart(result, names, year), width="stretch")
     with right:
