@@ -88,11 +88,19 @@ def on_reference() -> None:
     st.session_state[state.REFERENCE] = keys.index(picked) if picked in keys else 0
 
 
-def shown_table(table: pd.DataFrame, years: list[int], signed: bool = False) -> pd.DataFrame:
+def shown_table(table: pd.DataFrame, diff: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+    """Each scenario's figures, and after them each one's difference against the reference.
+
+    Rows of marginal values that are zero everywhere (missing money cut when no
+    scenario misses any) are left out.
+    """
     rows = []
     for metric, values in table.iterrows():
+        if metric.startswith("missing_cut") and not values.abs().gt(0.5).any():
+            continue
         row = {t("col_metric"): metric_label(metric, years)}
-        row.update({label: metric_text(metric, value, signed) for label, value in values.items()})
+        row.update({label: metric_text(metric, value) for label, value in values.items()})
+        row.update({f"Δ {label}": metric_text(metric, value, signed=True) for label, value in diff.loc[metric].items()})
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -164,13 +172,17 @@ def main() -> None:
     table = headline_table({label: headline(scenarios[label], results[label]) for label in results})
     diff = differences(table, ref_label)
     st.subheader(t("side_by_side"))
-    st.dataframe(shown_table(table, years), hide_index=True, width="stretch", height=table_height(len(table)))
-    st.subheader(t("difference_vs", ref=ref_label))
-    st.dataframe(shown_table(diff, years, signed=True), hide_index=True, width="stretch",
-                 height=table_height(len(diff)))
+    st.caption(t("difference_vs", ref=ref_label))
+    shown = shown_table(table, diff, years)
+    st.dataframe(shown, hide_index=True, width="stretch", height=table_height(len(shown)))
 
     st.subheader(t("winners_losers", ref=ref_label))
     changes = district_changes(results, ref_label)
+    unchanged = sorted({names.get(d, d) for d in changes.loc[changes["outcome"] == "same", "district"]}
+                       - {names.get(d, d) for d in changes.loc[changes["outcome"] != "same", "district"]})
+    changes = changes[changes["outcome"] != "same"]
+    if unchanged:
+        st.caption(t("unchanged_districts", n=len(unchanged), names=", ".join(unchanged)))
     if len(changes):
         left, right = st.columns([2, 3])
         with left:
@@ -207,7 +219,7 @@ def main() -> None:
     downloads = {
         "headline": table.reset_index(),
         "differences": diff.reset_index(),
-        "districts": changes,
+        "districts": district_changes(results, ref_label),
         "inputs": inputs,
     }
     tables_section(downloads, first, "budgetsim-compare", key="compare")

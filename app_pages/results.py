@@ -51,7 +51,7 @@ def headline_section(scenario: Scenario, result: Result, previous: pd.Series | N
         cols[0].metric(f"{t('missing_money')} ({t('unit_wan')})", wan(missing),
                        delta=delta("missing_hard_yuan", lambda c: money(c, True)), delta_color="inverse",
                        help=t("missing_explained"))
-    cols[1].metric(f"{t('transfers')} {result.years[0]}–{result.years[-1]} ({t('unit_wan')})",
+    cols[1].metric(f"{t('transfers')} ({t('unit_wan')})",
                    wan(figures["transfers_yuan"]),
                    delta=delta("transfers_yuan", lambda c: money(c, True)),
                    help=t("of_ceiling", share=pct(figures["ceiling_used_share"]), ceiling=money(figures["ceiling_yuan"])))
@@ -144,7 +144,7 @@ def changes_section(scenario: Scenario, result: Result, prev_scenario: Scenario,
         inputs[t("col_unit")] = [unit_label(unit_of(k)) for k in inputs["key"]]
         inputs[before] = inputs[before].map(value_text)
         inputs[after] = inputs[after].map(value_text)
-        left, right = st.columns(2)
+        left, right = st.columns([3, 2])
         with left:
             st.markdown(f"**{t('inputs_changed')}**")
             st.dataframe(inputs[[t("col_key"), t("col_unit"), before, after]], hide_index=True, width="stretch")
@@ -171,7 +171,6 @@ def changes_section(scenario: Scenario, result: Result, prev_scenario: Scenario,
                 unit = t("unit_wan")
                 shown = pd.DataFrame({
                     t("col_district"): changes["district"].map(lambda d: names.get(d, d)),
-                    f"{before} ({unit})": changes["reference_transfers_yuan"] / 1e4,
                     f"{after} ({unit})": changes["transfers_yuan"] / 1e4,
                     f"{t('col_change')} ({unit})": changes["transfers_change_yuan"] / 1e4,
                 }).sort_values(f"{t('col_change')} ({unit})")

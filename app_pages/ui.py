@@ -229,7 +229,7 @@ def transfers_chart(result: Result, names: Mapping[str, str], year: int | None) 
     return alt.Chart(data).mark_bar().encode(
         y=alt.Y("name:N", sort=order, title=None),
         x=alt.X("wan:Q", title=f"{t('col_transfers')} ({unit})", axis=alt.Axis(format=",.0f")),
-        color=alt.Color("label:N", title=None, legend=alt.Legend(orient="bottom")),
+        color=alt.Color("label:N", title=None, legend=alt.Legend(orient="bottom", columns=3)),
         tooltip=[alt.Tooltip("name:N", title=t("col_district")), alt.Tooltip("label:N", title=t("col_program")),
                  alt.Tooltip("wan:Q", title=f"{t('col_transfers')} ({unit})", format=",.1f")],
     ).properties(height=alt.Step(20))

@@ -153,7 +153,7 @@ class ScenarioRef:
 
     def to_param(self) -> str:
         """``base;key=value;key=value`` (``%`` and ``;`` in values escaped)."""
-        head = f"{UPLOAD_PREFIX}{self.base}" if self.upload is not None else self.base
+        head = f"{UPLOAD_PREFIX}{self.upload}/{self.base}" if self.upload is not None else self.base
         return ";".join([head] + [f"{key}={_escape(text)}" for key, text in self.overrides])
 
 

@@ -63,7 +63,7 @@ def frame(at: AppTest, first_column: str):
 def test_default_scenario_headline_numbers(default_scenario, default_result):
     at = start()
     assert metric(at, "Hard targets").value == "All met"
-    assert metric(at, "City transfers 2006–2010 (10k yuan)").value == wan(default_result.money.transfers_yuan.sum())
+    assert metric(at, "City transfers (10k yuan)").value == wan(default_result.money.transfers_yuan.sum())
     assert metric(at, "District own spending").value == wan(default_result.money.own_yuan.sum())
     price = default_result.money.shadow_price_points_per_yuan.iloc[0] * 1e6
     assert metric(at, "+1 million yuan of ceiling in 2006").value == f"{price:,.1f} points"
@@ -140,13 +140,15 @@ def test_compare_two_scenarios_against_the_model(solved):
     side = frame(at, "figure")
     label_base, label_tight = side.columns[1], side.columns[2]
     assert (label_base, label_tight) == ("Tianjin 2006 (default)", "Tianjin 2006, tight ceiling (0.02 % of revenue)")
+    assert side.columns.tolist() == ["figure", label_base, label_tight, f"Δ {label_tight}"]
     side = side.set_index("figure")
     assert side.loc["City transfers (10k yuan)", label_tight] == wan(tight.money.transfers_yuan.sum())
-    diff = [df.value for df in at.dataframe if df.value.columns.tolist() == ["figure", label_tight]][0]
-    diff = diff.set_index("figure")[label_tight]
+    diff = side[f"Δ {label_tight}"]
     change = tight.money.transfers_yuan.sum() - base.money.transfers_yuan.sum()
     assert diff["City transfers (10k yuan)"] == wan(change, signed=True)
     assert diff["Missing money for hard targets (10k yuan)"] == wan(tight.unmet_hard.missing_yuan.sum(), signed=True)
+    office = tight.compliance_by_year()["office_space"][2010] - base.compliance_by_year()["office_space"][2010]
+    assert diff["Office space, 2010"] == f"{office * 100:+.1f} pts"
     # winners and losers: each district's change in transfers, in 10k yuan
     districts = frame(at, "district").set_index("district")
     for district, name in [("wuqing", "Wuqing"), ("jixian", "Ji")]:
