@@ -27,6 +27,13 @@ from model.schema import DISTRICT_COLUMNS, DISTRICT_COLUMNS_BY_NAME, PARAMETERS,
 PARAM_SCALE = {"city.ceiling_yuan": 1e4, "city.total_ceiling_yuan": 1e4}
 #: District columns shown in 10k yuan.
 COLUMN_SCALE = {"capacity_yuan": 1e4}
+#: How the district editor shows and steps each number column (the step sets the precision kept).
+DISTRICT_FORMAT = {
+    "households_10k": ("%.2f", 0.01), "residents": ("%,.0f", 1.0), "members_per_committee": ("%.1f", 0.1),
+    "operating_funds_yuan": ("%,.0f", 1.0), "office_area_below_m2": ("%.1f", 0.1),
+    "service_area_below_m2": ("%.1f", 0.1), "member_subsidy_yuan_month": ("%,.0f", 1.0),
+    "capacity_yuan": ("%,.1f", 0.1), "need_weight": ("%.2f", 0.01), "min_own_share": ("%.2f", 0.01),
+}
 TABS = {
     "tab_money": ("city", "wages"),
     "tab_programs": ("office_space", "service_space", "operating_funds", "member_subsidy", "social_insurance"),
@@ -346,9 +353,7 @@ def district_column_config(scenario: Scenario) -> dict[str, Any]:
             config[column.name] = st.column_config.TextColumn(label, help=column.description,
                                                               pinned=column.name in ("name_zh", "name_en"))
         else:
-            fmt, step = widget_format(column.unit, scale)
-            if column.kind == "int":
-                fmt, step = "%d", 1
+            fmt, step = DISTRICT_FORMAT.get(column.name, ("%d", 1) if column.kind == "int" else ("%.2f", 0.01))
             config[column.name] = st.column_config.NumberColumn(
                 label, help=column.description, format=fmt, step=step,
                 min_value=column.minimum / scale if column.minimum is not None else None,

@@ -13,7 +13,7 @@ from model import Problem, Result, Scenario
 from model.schema import parameter_for
 from model.export import csv_bytes, excel_bytes
 
-from .i18n import column_label, language, param_label, program_label, requirement_label, t
+from .i18n import TEXT, column_label, language, param_label, program_label, requirement_label, t
 
 WAN = 1e4  # 10k yuan (万元)
 
@@ -203,17 +203,13 @@ def tables_section(tables: Mapping[str, pd.DataFrame], scenario: Scenario, stem:
                        key=f"{key}:xlsx", icon=":material/download:")
     names = district_names(scenario)
     for name, frame in tables.items():
-        title = t(f"table_{name}") if f"table_{name}" in _TABLE_KEYS else name.replace("_", " ")
+        title = t(f"table_{name}") if f"table_{name}" in TEXT else name.replace("_", " ")
         with st.expander(f"{title} ({len(frame):,})"):
             shown, config = people_table(frame, names)
             st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
             st.download_button(f"{t('download_csv_table')}: {name}.csv", csv_bytes(downloads[name]),
                                file_name=f"{stem}-{name}.csv", mime="text/csv", key=f"{key}:csv:{name}",
                                icon=":material/download:")
-
-
-_TABLE_KEYS = {"table_allocation", "table_compliance", "table_money", "table_district_money",
-               "table_unmet_hard", "table_status_quo_compliance", "table_targets"}
 
 
 # --- charts ------------------------------------------------------------------------

@@ -136,6 +136,18 @@ def test_analyst_changes_a_ceiling_runs_compares_and_downloads(server, browser, 
     assert page.get_by_text("Applied: 1 value(s) differ from the file.").count() == 1
     assert "set=city.ceiling_yuan.2007" in page.url
 
+    # the edited scenario downloads as files and uploads back as the same scenario
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download the scenario (zip)").click()
+    bundle = ARTIFACTS / "scenario.zip"
+    info.value.save_as(bundle)
+    page.get_by_text("Upload a scenario (TOML + CSV, or one zip)").first.click()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bundle))
+    wait_until_idle(page)
+    page.get_by_role("button", name="Load the uploaded files").click()
+    wait_until_idle(page)
+    assert page.get_by_text("Loaded tianjin-2006-default.toml.").count() == 1
+
     open_page(page, "Results")
     expected = solve(load_scenario(DEFAULT, {"city.ceiling_yuan.2007": 3e7}))
     assert metric_value(page, "City transfers") == f"{expected.money.transfers_yuan.sum() / 1e4:,.0f}"
