@@ -102,7 +102,12 @@ TEXT: dict[str, tuple[str, str]] = {
                    "ceiling: the LP dual of the ceiling, a marginal value.",
                    "该年上限每增加 100 万元所增加的软目标得分（达标的居委会·年与成员·年，加权），"
                    "即上限约束的对偶价格（边际值）。"),
-    "missing_cut": ("cuts missing money by {value}", "减少资金缺口 {value}"),
+    "missing_cut_label": ("Missing money cut by +1M yuan in {year}", "{year} 年上限增 100 万元减少的缺口"),
+    "missing_cut_help": ("How much less money the hard targets miss when that year's ceiling rises by one "
+                         "million yuan: the LP dual of the ceiling in the first stage (a marginal value). While "
+                         "hard targets are unmet this comes before the soft points.",
+                         "该年上限增加 100 万元时硬性目标资金缺口减少的数额：第一阶段上限约束的对偶值（边际值）。"
+                         "硬性目标未满足时，应先看此值，再看软目标得分。"),
     "targets_heading": ("Targets", "目标"),
     "target_line": ("target {target} by {year}", "目标：{year} 年达到 {target}"),
     "target_line_every": ("target {target} every year from {year}", "目标：自 {year} 年起每年 {target}"),

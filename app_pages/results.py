@@ -67,9 +67,8 @@ def headline_section(scenario: Scenario, result: Result, previous: pd.Series | N
                        delta=delta(f"points_per_million.{first}", lambda c: number(c, signed=True)),
                        help=t("value_help"))
     else:
-        cols[3].metric(t("value_of_million", year=first),
-                       t("missing_cut", value=money(figures[f"missing_cut_per_million.{first}"])),
-                       help=t("value_help"))
+        cols[3].metric(f"{t('missing_cut_label', year=first)} ({t('unit_wan')})",
+                       wan(figures[f"missing_cut_per_million.{first}"]), help=t("missing_cut_help"))
 
     st.subheader(t("targets_heading"))
     table = targets(scenario, result)

@@ -226,3 +226,19 @@ def test_saving_a_scenario_makes_it_comparable():
     go(at, "compare")
     options = at.multiselect(key="compare_choice").options
     assert any("Option B" in o for o in options)
+
+
+def test_missing_money_comes_first_when_hard_targets_are_unmet(solved):
+    at = start(scenario=TIGHT)
+    result = solved(TIGHT)
+    missing = result.unmet_hard.missing_yuan.sum()
+    assert missing > 0
+    assert metric(at, "Missing money (10k yuan)").value == wan(missing)
+    cut = result.money.shadow_price_missing_yuan_per_yuan.iloc[0] * 1e6
+    assert metric(at, "Missing money cut by +1M yuan in 2006").value == wan(cut)
+    table = frame(at, "requirement")
+    totals = result.unmet_hard.groupby("district").missing_yuan.sum()
+    assert table["total (10k yuan)"].sum() == pytest.approx(missing / 1e4)
+    assert table["total (10k yuan)"].max() == pytest.approx(
+        result.unmet_hard.groupby(["requirement", "district"]).missing_yuan.sum().max() / 1e4)
+    assert totals.sum() == pytest.approx(missing)
