@@ -46,11 +46,7 @@ def options() -> dict[str, ScenarioRef]:
 
 
 def option_label(ref: ScenarioRef) -> str:
-    label = state.label_of(ref)
-    named = "scenario.name" in dict(ref.overrides)
-    if ref.overrides and not named:
-        return t("current_edited", label=label)
-    return label
+    return state.label_of(ref)
 
 
 def unique_labels(refs: list[ScenarioRef]) -> list[str]:

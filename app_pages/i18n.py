@@ -149,7 +149,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "compare_choose": ("Scenarios", "情景"),
     "compare_reference": ("Reference", "参照情景"),
     "compare_need_two": ("Pick at least two scenarios.", "请至少选择两个情景。"),
-    "current_edited": ("Current: {label} (edited)", "当前：{label}（已修改）"),
+    "edited": ("{label} (edited)", "{label}（已修改）"),
     "side_by_side": ("Headline figures side by side", "主要指标对比"),
     "difference_vs": ("Columns marked Δ are the difference against the reference, {ref}.",
                       "标有 Δ 的列为与参照情景 {ref} 的差异。"),

@@ -246,10 +246,8 @@ def upload_section() -> None:
             return
         main = candidates[0] if len(candidates) <= 1 else st.selectbox(t("upload_pick"), candidates)
         if st.button(t("upload_button"), type="primary", disabled=not candidates):
-            merged = dict(state.shipped_texts())
-            merged.update(texts)
             try:
-                scenario = state._load(main, tuple(sorted(merged.items())), ())
+                scenario = state.load_upload(main, texts)
             except ScenarioError as exc:
                 problems = problems + exc.problems
             if problems:

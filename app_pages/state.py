@@ -25,7 +25,7 @@ from model import (
 )
 from model.links import LinkState, ScenarioRef, decode_state, encode_state
 
-from .i18n import DEFAULT_LANGUAGE, LANG_KEY, LANGUAGES
+from .i18n import DEFAULT_LANGUAGE, LANG_KEY, LANGUAGES, t
 
 DEFAULT_REF = ScenarioRef(DEFAULT_SCENARIO)
 APP_ORIGIN = "app"
@@ -94,6 +94,13 @@ def solve_ref(ref: ScenarioRef) -> Result:
     return _solve(ref.base, files_of(ref), ref.overrides)
 
 
+def load_upload(main: str, files: dict[str, str]) -> Scenario:
+    """An uploaded scenario (its files on top of the shipped ones), before it joins the session."""
+    merged = dict(shipped_texts())
+    merged.update(files)
+    return _load(main, tuple(sorted(merged.items())), ())
+
+
 def file_ref(ref: ScenarioRef) -> ScenarioRef:
     """The same scenario without the overrides set in the app."""
     return ref.replace_overrides({})
@@ -138,8 +145,8 @@ def label_of(ref: ScenarioRef) -> str:
     except ScenarioError:
         title = ref.base
     if ref.upload is not None:
-        return f"{title} ({ref.base})"
-    return title
+        title = f"{title} ({ref.base})"
+    return t("edited", label=title) if ref.overrides else title
 
 
 # --- the link ----------------------------------------------------------------------
