@@ -1,7 +1,13 @@
-"""A real browser: serve the app on loopback and look at it in headless Chromium."""
+"""A real browser: serve the app on loopback and use it in headless Chromium.
+
+Change a parameter, run, read the headline, open Compare, download the Excel
+workbook and check its sheets; a screenshot of each page goes to test-artifacts/.
+Chromium is Debian's (``.ci/run`` installs it); a missing browser fails the test.
+"""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import signal
@@ -12,9 +18,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from .conftest import ROOT
+from model import load_scenario, solve
+
+from .conftest import DEFAULT, ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
@@ -36,7 +45,7 @@ def server(tmp_path_factory):
     log = log_path.open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true"],
+         "--server.port", str(port), "--server.headless", "true", "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -76,25 +85,107 @@ def browser():
 
 
 def wait_until_idle(page, timeout_s: float = 90) -> None:
-    """Wait for the script to finish: Streamlit's status widget says "Running" meanwhile."""
+    """Wait for the script to finish (the status widget says "Running" meanwhile) and the charts to draw."""
     deadline = time.time() + timeout_s
-    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_s * 1000)
-    while time.time() < deadline:
-        running = page.locator('[data-testid="stStatusWidget"]').filter(has_text="Running")
-        if running.count() == 0 and page.locator('[data-testid="stMetricValue"]').count() > 0:
-            return
-        time.sleep(0.5)
-    raise AssertionError("the app kept running")
+    page.wait_for_selector("h1", timeout=timeout_s * 1000)
+    quiet = 0
+    while quiet < 4:
+        if time.time() > deadline:
+            raise AssertionError("the app kept running")
+        running = page.locator('[data-testid="stStatusWidget"]').filter(has_text="Running").count()
+        quiet = quiet + 1 if running == 0 else 0
+        time.sleep(0.4)
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    for i in range(charts.count()):
+        charts.nth(i).locator("canvas, svg").first.wait_for(timeout=30_000)
+    time.sleep(0.5)
 
 
-def test_default_scenario_in_a_real_browser(server, browser, default_result):
+def shoot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    page = browser.new_page(viewport={"width": 1400, "height": 1800})
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def metric_value(page, label_start: str) -> str:
+    metrics = page.locator('[data-testid="stMetric"]')
+    for i in range(metrics.count()):
+        m = metrics.nth(i)
+        if m.locator('[data-testid="stMetricLabel"]').inner_text().strip().startswith(label_start):
+            return m.locator('[data-testid="stMetricValue"]').inner_text().strip()
+    raise AssertionError(f"no metric {label_start!r}")
+
+
+def open_page(page, title: str) -> None:
+    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+    wait_until_idle(page)
+
+
+def test_analyst_changes_a_ceiling_runs_compares_and_downloads(server, browser, default_result):
+    page = browser.new_page(viewport={"width": 1400, "height": 2600}, accept_downloads=True)
     page.goto(server)
     wait_until_idle(page)
-    values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
-    transfers = f"{default_result.money.transfers_yuan.sum() / 1e4:,.0f}"
-    assert "All met" in values
-    assert transfers in values
-    page.screenshot(path=str(ARTIFACTS / "app-default.png"), full_page=True)
+    assert metric_value(page, "City transfers") == f"{default_result.money.transfers_yuan.sum() / 1e4:,.0f}"
+    shoot(page, "results-default")
+
+    open_page(page, "Scenario")
+    shoot(page, "scenario")
+    ceiling_2007 = page.get_by_label("2007").first  # the first yearly row is the transfer ceiling
+    ceiling_2007.fill("3000")
+    page.get_by_role("button", name="Apply and run").click()
+    wait_until_idle(page)
+    assert page.get_by_text("Applied: 1 value(s) differ from the file.").count() == 1
+    assert "set=city.ceiling_yuan.2007" in page.url
+
+    # the edited scenario downloads as files and uploads back as the same scenario
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download the scenario (zip)").click()
+    bundle = ARTIFACTS / "scenario.zip"
+    info.value.save_as(bundle)
+    page.get_by_text("Upload a scenario (TOML + CSV, or one zip)").first.click()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bundle))
+    wait_until_idle(page)
+    page.get_by_role("button", name="Load the uploaded files").click()
+    wait_until_idle(page)
+    assert page.get_by_text("Loaded tianjin-2006-default.toml.").count() == 1
+
+    open_page(page, "Results")
+    expected = solve(load_scenario(DEFAULT, {"city.ceiling_yuan.2007": 3e7}))
+    assert metric_value(page, "City transfers") == f"{expected.money.transfers_yuan.sum() / 1e4:,.0f}"
+    assert page.get_by_text("What changed since the previous run").count() == 1
+    shoot(page, "results-after-change")
+
+    open_page(page, "Compare")
+    assert page.get_by_text("Headline figures side by side").count() == 1
+    shoot(page, "compare")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download all tables (Excel)").click()
+    path = ARTIFACTS / "compare.xlsx"
+    info.value.save_as(path)
+    sheets = pd.read_excel(io.BytesIO(path.read_bytes()), sheet_name=None)
+    assert list(sheets) == ["headline", "differences", "districts", "inputs"]
+    inputs = sheets["inputs"].set_index("key")
+    assert inputs.loc["city.ceiling_yuan.2007"].iloc[1:].tolist() == [30_000_000, 27_000_000]
+    headline = sheets["headline"].set_index("metric")
+    assert headline.loc["transfers_yuan"].iloc[0] == pytest.approx(expected.money.transfers_yuan.sum())
+
+    open_page(page, "Method")
+    shoot(page, "method")
+    page.get_by_text("中文", exact=True).click()
+    wait_until_idle(page)
+    assert page.locator("h1").first.inner_text().strip() == "方法"
+    open_page(page, "结果")
+    shoot(page, "results-zh")
+    page.close()
+
+
+def test_a_shared_link_opens_the_same_view(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    page.goto(f"{server}/compare?compare=tianjin-2006.toml&compare=tianjin-2006-tight-ceiling.toml&lang=zh")
+    wait_until_idle(page)
+    assert page.locator("h1").first.inner_text().strip() == "比较"
+    assert page.get_by_text("Tianjin 2006, tight ceiling (0.02 % of revenue)").count() >= 1
+    page.goto(f"{server}/?lang=xx")
+    wait_until_idle(page)
+    assert page.get_by_text("Some of the link could not be used").count() == 1
+    shoot(page, "bad-link")
     page.close()

@@ -1,0 +1,202 @@
+"""The session's state: current scenario, drafts, saved and uploaded scenarios, the link.
+
+Scenarios are held as :class:`model.links.ScenarioRef` (plain, hashable data).
+Loading and solving are cached with ``st.cache_data`` on plain data - the main
+file's name, every file's text and the overrides as ``(key, value text)`` tuples -
+so switching pages or languages never solves again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from model import (
+    DEFAULT_SCENARIO,
+    Problem,
+    Result,
+    Scenario,
+    ScenarioError,
+    load_scenario_texts,
+    scenario_files,
+    shipped_scenarios,
+    solve,
+)
+from model.links import LinkState, ScenarioRef, decode_state, encode_state
+
+from .i18n import DEFAULT_LANGUAGE, LANG_KEY, LANGUAGES, t
+
+DEFAULT_REF = ScenarioRef(DEFAULT_SCENARIO)
+APP_ORIGIN = "app"
+
+# Session-state keys (widget keys of the Scenario form start with FORM_PREFIX).
+CURRENT = "current_ref"
+DRAFT = "draft"
+FORM_PROBLEMS = "form_problems"
+HISTORY = "history"
+SAVED = "saved"
+UPLOADS = "uploads"
+COMPARE = "compare"
+REFERENCE = "reference"
+LINK_PROBLEMS = "link_problems"
+FORM_PREFIX = "p:"
+EDITOR_KEY = "district_editor"
+FLASH = "flash"
+
+
+# --- cached loading and solving on plain data -----------------------------------------
+@st.cache_data(show_spinner=False)
+def shipped_texts() -> dict[str, str]:
+    """Text of every shipped scenario file, by name."""
+    return scenario_files()
+
+
+@st.cache_data(show_spinner=False)
+def shipped_names() -> list[str]:
+    return shipped_scenarios()
+
+
+def _reader(files: tuple[tuple[str, str], ...]):
+    table = dict(files)
+    return table.__getitem__
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _load(base: str, files: tuple[tuple[str, str], ...], overrides: tuple[tuple[str, str], ...]) -> Scenario:
+    return load_scenario_texts(base, _reader(files), [f"{k}={v}" for k, v in overrides], origin=APP_ORIGIN)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _solve(base: str, files: tuple[tuple[str, str], ...], overrides: tuple[tuple[str, str], ...]) -> Result:
+    return solve(_load(base, files, overrides))
+
+
+def files_of(ref: ScenarioRef) -> tuple[tuple[str, str], ...]:
+    """The files a reference reads: the shipped ones, with this session's upload on top."""
+    files = dict(shipped_texts())
+    if ref.upload is not None:
+        upload = st.session_state.get(UPLOADS, {}).get(ref.upload)
+        if upload is None:
+            raise ScenarioError([Problem(ref.base, "", "this uploaded scenario is no longer in the session; "
+                                         "upload it again")])
+        files.update(upload["files"])
+    return tuple(sorted(files.items()))
+
+
+def load(ref: ScenarioRef) -> Scenario:
+    """The scenario a reference names (raises ScenarioError with every problem)."""
+    return _load(ref.base, files_of(ref), ref.overrides)
+
+
+def solve_ref(ref: ScenarioRef) -> Result:
+    """The result of a reference's scenario (cached)."""
+    return _solve(ref.base, files_of(ref), ref.overrides)
+
+
+def load_upload(main: str, files: dict[str, str]) -> Scenario:
+    """An uploaded scenario (its files on top of the shipped ones), before it joins the session."""
+    merged = dict(shipped_texts())
+    merged.update(files)
+    return _load(main, tuple(sorted(merged.items())), ())
+
+
+def file_ref(ref: ScenarioRef) -> ScenarioRef:
+    """The same scenario without the overrides set in the app."""
+    return ref.replace_overrides({})
+
+
+# --- the current scenario and its history ---------------------------------------------
+def current() -> ScenarioRef:
+    return st.session_state[CURRENT]
+
+
+def set_current(ref: ScenarioRef) -> None:
+    """Make ``ref`` (already validated) the current scenario and record it as a run."""
+    st.session_state[CURRENT] = ref
+    st.session_state[DRAFT] = ref.override_values()
+    st.session_state[FORM_PROBLEMS] = []
+    history: list[ScenarioRef] = st.session_state.setdefault(HISTORY, [])
+    if not history or history[-1] != ref:
+        history.append(ref)
+        del history[:-20]  # the last twenty runs are enough to go back to
+    clear_form()
+
+
+def clear_form() -> None:
+    """Forget the Scenario form's widget values so they show the current values again."""
+    for key in list(st.session_state.keys()):
+        if isinstance(key, str) and (key.startswith(FORM_PREFIX) or key == EDITOR_KEY):
+            del st.session_state[key]
+
+
+def previous_run() -> ScenarioRef | None:
+    history = st.session_state.get(HISTORY, [])
+    return history[-2] if len(history) >= 2 else None
+
+
+def label_of(ref: ScenarioRef) -> str:
+    """A scenario's name as the user knows it (its title, or the name it was saved under)."""
+    name = dict(ref.overrides).get("scenario.name")
+    if name is not None:
+        return ref.override_values()["scenario.name"]
+    try:
+        title = load(file_ref(ref)).title
+    except ScenarioError:
+        title = ref.base
+    if ref.upload is not None:
+        title = f"{title} ({ref.base})"
+    return t("edited", label=title) if ref.overrides else title
+
+
+# --- the link ----------------------------------------------------------------------
+def _validated(ref: ScenarioRef, where: str, problems: list[Problem]) -> ScenarioRef | None:
+    """``ref`` when it loads; else its file without overrides (or None) and the problems."""
+    try:
+        load(ref)
+        return ref
+    except ScenarioError as exc:
+        problems += [Problem("link", f"{where}: {p.where}" if p.where else where, p.rule) for p in exc.problems]
+    try:
+        load(file_ref(ref))
+        return file_ref(ref)
+    except ScenarioError:
+        return None
+
+
+def init_session() -> None:
+    """Once per session: the state the link asks for, or the defaults."""
+    if CURRENT in st.session_state:
+        return
+    params = {key: st.query_params.get_all(key) for key in st.query_params.keys()}
+    state, problems = decode_state(params, shipped_names(), DEFAULT_REF, list(LANGUAGES), DEFAULT_LANGUAGE)
+    scenario = _validated(state.scenario, "scenario", problems) or DEFAULT_REF
+    compare = []
+    for i, ref in enumerate(state.compare):
+        ok = _validated(ref, f"compare #{i + 1}", problems)
+        if ok is not None and ok not in compare:
+            compare.append(ok)
+    st.session_state[LANG_KEY] = state.language
+    st.session_state[SAVED] = {}
+    st.session_state[UPLOADS] = {}
+    st.session_state[COMPARE] = compare
+    st.session_state[REFERENCE] = state.reference if state.reference < len(compare) else 0
+    st.session_state[LINK_PROBLEMS] = problems
+    st.session_state[HISTORY] = []
+    set_current(scenario)
+
+
+def sync_link() -> None:
+    """Write the session's state into the address bar (only when it changed)."""
+    state = LinkState(current(), list(st.session_state.get(COMPARE, [])),
+                      int(st.session_state.get(REFERENCE, 0)),
+                      st.session_state.get(LANG_KEY, DEFAULT_LANGUAGE))
+    wanted = encode_state(state, DEFAULT_REF, DEFAULT_LANGUAGE)
+    wanted = {k: v if isinstance(v, list) else [v] for k, v in wanted.items()}
+    have = {key: st.query_params.get_all(key) for key in st.query_params.keys()}
+    if have != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def draft() -> dict[str, Any]:
+    return st.session_state.get(DRAFT, {})

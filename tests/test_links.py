@@ -1,0 +1,111 @@
+"""Scenario references and link state: values round-trip, bad links give problems and defaults."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from model.links import (
+    MAX_COMPARED,
+    LinkState,
+    ScenarioRef,
+    decode_state,
+    encode_state,
+    format_value,
+    is_override_key,
+    parse_value,
+)
+
+SHIPPED = ["tianjin-2006.toml", "tianjin-2006-tight-ceiling.toml", "tianjin-2006-higher-operating.toml"]
+DEFAULT = ScenarioRef("tianjin-2006.toml")
+
+
+def decode(params):
+    return decode_state(params, SHIPPED, DEFAULT, ["en", "zh"], "en")
+
+
+@pytest.mark.parametrize("value", [True, False, 0, 42, 20900000.0, 1e-07, 0.008, math.inf, "Heping; 和平区 \"x\" %"])
+def test_values_round_trip_through_toml_text(value):
+    assert parse_value(format_value(value)) == value
+
+
+def test_numpy_scalars_are_written_as_plain_numbers():
+    import numpy as np
+
+    assert format_value(np.int64(138)) == "138"
+    assert format_value(np.float64(5.5)) == "5.5"
+
+
+def test_parse_value_refuses_tables_and_garbage():
+    with pytest.raises(ValueError):
+        parse_value("{ a = 1 }")
+    with pytest.raises(ValueError):
+        parse_value("not a value")
+
+
+def test_override_keys_are_parameters_years_or_district_cells():
+    assert is_override_key("city.ceiling_yuan.2007")
+    assert is_override_key("weights.equity")
+    assert is_override_key("districts.hedong.committees")
+    assert not is_override_key("districts.hedong.id")
+    assert not is_override_key("city.ceiling")
+    assert not is_override_key("districts.hedong.no_such_column")
+
+
+def test_a_ref_is_normalised_so_equal_edits_are_equal_refs():
+    a = ScenarioRef.make("tianjin-2006.toml", {"weights.equity": 0.1, "city.ceiling_yuan.2007": 3e7})
+    b = DEFAULT.with_overrides({"city.ceiling_yuan.2007": 30000000.0}).with_overrides({"weights.equity": 0.1})
+    assert a == b
+    assert a.overrides == (("city.ceiling_yuan.2007", "30000000.0"), ("weights.equity", "0.1"))
+    assert a.override_values() == {"city.ceiling_yuan.2007": 3e7, "weights.equity": 0.1}
+
+
+def test_state_encodes_and_decodes_to_the_same_state():
+    saved = ScenarioRef.make("tianjin-2006-tight-ceiling.toml",
+                             {"scenario.name": "Option B; tighter", "districts.hedong.capacity_yuan": 9e6})
+    state = LinkState(scenario=DEFAULT.with_overrides({"city.ceiling_yuan.2007": 3e7}),
+                      compare=[DEFAULT, saved], reference=1, language="zh")
+    params = encode_state(state, DEFAULT, "en")
+    lists = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
+    decoded, problems = decode(lists)
+    assert problems == []
+    assert decoded == state
+
+
+def test_defaults_are_left_out_of_the_link():
+    assert encode_state(LinkState(DEFAULT), DEFAULT, "en") == {}
+
+
+def test_unknown_and_malformed_parameters_give_problems_and_defaults():
+    state, problems = decode({
+        "lang": ["fr"], "scenario": ["nope.toml"], "set": ["city.ceiling_yuan.2007=30000000"],
+        "ref": ["x"], "colour": ["red"], "compare": ["tianjin-2006.toml;weights.equity=oops", "missing.toml"],
+    })
+    assert state.language == "en"
+    assert state.scenario == DEFAULT  # a scenario the link cannot show: its overrides are not applied
+    assert state.compare == [DEFAULT]  # the bad override dropped, the unknown scenario left out
+    assert state.reference == 0
+    wheres = {p.where for p in problems}
+    assert {"lang", "scenario", "set", "ref", "colour", "compare #1 weights.equity", "compare #2"} <= wheres
+    assert all(p.file == "link" for p in problems)
+
+
+def test_a_bad_override_is_dropped_and_the_good_ones_kept():
+    state, problems = decode({"set": ["city.ceiling_yuan.2007=30000000", "no.such.key=1", "weights.equity"]})
+    assert state.scenario.override_values() == {"city.ceiling_yuan.2007": 30000000}
+    assert [p.where for p in problems] == ["set no.such.key", "set"]
+
+
+def test_more_than_four_compared_scenarios_keep_the_first_four():
+    state, problems = decode({"compare": ["tianjin-2006.toml"] * (MAX_COMPARED + 2)})
+    assert len(state.compare) == MAX_COMPARED
+    assert any(p.where == "compare" for p in problems)
+
+
+def test_uploaded_scenarios_cannot_travel_in_a_link():
+    ref = ScenarioRef("mine.toml", (), "u1")
+    assert not ref.shareable
+    state, problems = decode({"scenario": [ref.to_param()]})
+    assert state.scenario == DEFAULT
+    assert "uploads stay in the session" in problems[0].rule
