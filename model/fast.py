@@ -36,6 +36,7 @@ another solver or to default values.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import time
@@ -316,6 +317,7 @@ class FastSolver:
                           stage_seconds=stage_seconds)
 
 
+@functools.cache
 def _version() -> str:
     try:
         return f"highspy {importlib.metadata.version('highspy')} (matrix form, warm start)"
