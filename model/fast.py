@@ -163,14 +163,16 @@ class _StageSet:
             highs = _QuietHighs()
             if threads:
                 highs.setOptionValue("threads", threads)
-            highs.setOptionValue("presolve", "off")
             self._pass(highs, arrays, k)
             if bases is not None:
                 highs.setBasis(bases[k])
             elif first_solver != "simplex":
                 highs.setOptionValue("solver", first_solver)
+            # HiGHS presolves only a model without a valid basis: the first, cold solve
+            # of each stage; warm re-solves start from the basis.
             self.highs.append(highs)
         self.current = arrays
+        self.fresh = bases is None  # no basis yet: each stage starts from the previous stage's
 
     @staticmethod
     def _pass(highs, arrays: _Arrays, k: int) -> None:
@@ -293,6 +295,8 @@ class FastSolver:
             for j, value in enumerate(values):
                 slack = tolerance * max(1.0, abs(value))
                 highs.changeRowBounds(m + j, -np.inf, (value + slack) / arrays.scales[j])
+            if stage_set.fresh and k > 0:
+                highs.setBasis(stage_set.highs[k - 1].getBasis())
             highs.run()
             if not _optimal(highs):
                 # A warm start that went astray: solve the same stage again from scratch.
@@ -311,6 +315,7 @@ class FastSolver:
             objectives[stage] = value
             duals[stage] = arrays.scales[k] * np.asarray(solution.row_dual, dtype=float)[:m]
             stage_seconds[stage] = time.perf_counter() - t0
+        stage_set.fresh = False
         self.stats["solves"] += 1
         return LPSolution(x=x, objectives=objectives, duals=duals, solver="highs",
                           solver_version=_version(), seconds=time.perf_counter() - started,
