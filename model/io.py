@@ -200,3 +200,20 @@ class ColumnStore:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         self.close()
+
+
+def machine_info() -> dict[str, str]:
+    """The machine a benchmark ran on: ``uname -a``, CPU model and cores (from /proc/cpuinfo)."""
+    import platform
+
+    uname = " ".join(platform.uname())
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {"uname": uname, "cpu": model, "cores": str(cores)}
