@@ -81,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("keys", help="list every scenario parameter with its unit",
                         description="List the dotted keys --set accepts, with type, unit and meaning.")
+    _add_batch_commands(commands, scenario_args)
     return parser
 
 
@@ -93,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args)
         if args.command == "frontier":
             return _frontier(args)
+        if args.command in BATCH_COMMANDS:
+            return BATCH_COMMANDS[args.command](args)
         return _run(args)
     except ScenarioError as exc:
         print(f"budgetsim: invalid input ({len(exc.problems)} problem"
@@ -329,6 +332,132 @@ def format_summary(result: Result) -> str:
                  f"{result.provenance['solve_seconds']:.2f} s; scenario sha256 "
                  f"{result.provenance['scenario_sha256'][:12]}.")
     return "\n".join(lines)
+
+
+# --- batch commands: sweep, montecarlo, bench (issue 5) --------------------------------
+def _add_batch_commands(commands, scenario_args) -> None:
+    def parallel_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--jobs", type=int, default=None, metavar="N",
+                       help="local worker processes (default: all cores; 1: this process)")
+        p.add_argument("--dask", metavar="ADDRESS",
+                       help="run on an existing Dask cluster, e.g. tcp://127.0.0.1:8786 (instead of --jobs)")
+        p.add_argument("--chunk-size", type=int, default=50, metavar="N",
+                       help="points per task (default 50); results depend on it, not on --jobs or --dask")
+        p.add_argument("--first-solver", choices=["simplex", "ipm"], default="simplex",
+                       help="HiGHS algorithm for each chunk's cold solves (ipm: large community-level models)")
+        p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
+    sweep = commands.add_parser(
+        "sweep", help="solve a grid of parameter values and write one CSV row per point",
+        description="Solve the scenario at every point of a grid over numeric parameters (the first "
+                    "--param varies slowest) and write one CSV row per point: the parameter values, "
+                    "status, missing money, soft points, transfers, city compliance per program and "
+                    "year, and the ceiling's shadow prices per year. KEY is a dotted key as in --set "
+                    "(city.ceiling_yuan.2007, districts.hedong.capacity_yuan, office_space.cost_growth) "
+                    "or `ceiling`: the city ceiling over the whole horizon, every year scaled by one "
+                    "factor so that they sum to the value.")
+    scenario_args(sweep)
+    sweep.add_argument("--param", dest="params", action="append", default=[], metavar="KEY=START:STOP:N",
+                       help="N evenly spaced values from START to STOP; repeatable (grid)")
+    sweep.add_argument("--out", type=Path, required=True, metavar="FILE.csv", help="CSV file to write")
+    parallel_args(sweep)
+
+    mc = commands.add_parser(
+        "montecarlo", help="draw the scenario's uncertain parameters and solve every draw",
+        description="Draw the uncertain parameters of the scenario's [montecarlo] table N times, solve "
+                    "each draw and write draws.csv (one row per draw), quantiles.csv (mean, sd, "
+                    "quantiles of every metric) and summary.json (probability that every hard target is "
+                    "met, ...) into --out. Same seed, same numbers, whatever --jobs or --dask.")
+    scenario_args(mc)
+    mc.add_argument("--draws", type=int, required=True, metavar="N", help="number of draws")
+    mc.add_argument("--seed", type=int, default=None, metavar="S", help="seed (default: montecarlo.seed)")
+    mc.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for the output files")
+    parallel_args(mc)
+
+    bench = commands.add_parser(
+        "bench", help="measure the fast path against a PuLP+CBC rebuild per scenario",
+        description="Run one batch (a sweep of the default scenario's ceiling) through the matrix-form "
+                    "HiGHS path and through PuLP+CBC rebuilt per scenario, in this process, and print "
+                    "scenarios per second, their ratio, the rate with --jobs workers, the 1,380-community "
+                    "solve time and the peak memory of a Monte Carlo run, as medians over --repeat runs.")
+    bench.add_argument("--points", type=int, default=400, metavar="N", help="fast-path batch size (default 400)")
+    bench.add_argument("--cbc-points", type=int, default=20, metavar="N",
+                       help="points solved through PuLP+CBC (default 20: about 5 s each repetition)")
+    bench.add_argument("--repeat", type=int, default=3, metavar="R", help="repetitions (default 3; medians)")
+    bench.add_argument("--jobs", type=int, default=2, metavar="N", help="workers for the parallel rate (default 2)")
+    bench.add_argument("--mc-draws", type=int, default=2000, metavar="N",
+                       help="Monte Carlo draws for the peak-memory figure (default 2,000)")
+    bench.add_argument("--skip-communities", action="store_true", help="skip the 1,380-community solve")
+
+
+def _progress(args: argparse.Namespace, total: int, unit: str):
+    if args.no_progress:
+        return None, lambda: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, unit=unit, file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
+    return bar.update, bar.close
+
+
+def _batch_options(args: argparse.Namespace) -> dict:
+    if args.jobs is not None and args.jobs < 1:
+        raise ScenarioError([Problem("--jobs", str(args.jobs), "must be at least 1")])
+    if args.chunk_size < 1:
+        raise ScenarioError([Problem("--chunk-size", str(args.chunk_size), "must be at least 1")])
+    return {"jobs": args.jobs, "dask": args.dask, "chunk_size": args.chunk_size}
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from .batch import make_sweep
+    from .runs import write_sweep
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    options = _batch_options(args)
+    sweep = make_sweep(scenario, args.params, first_solver=args.first_solver)
+    update, close = _progress(args, sweep.size, "pt")
+    try:
+        stats = write_sweep(sweep, args.out, progress=update, **options)
+    finally:
+        close()
+    print(f"{sweep.size} points of {scenario.title}: {stats['met']} with every hard target met; "
+          f"{stats['seconds']:.1f} s ({sweep.size / max(stats['seconds'], 1e-9):,.0f} points/s).")
+    print(f"wrote {args.out}")
+    return EXIT_OK
+
+
+def _montecarlo(args: argparse.Namespace) -> int:
+    from .batch import make_montecarlo
+    from .runs import write_montecarlo
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    options = _batch_options(args)
+    batch = make_montecarlo(scenario, args.draws, args.seed, first_solver=args.first_solver)
+    update, close = _progress(args, batch.size, "draw")
+    try:
+        summary = write_montecarlo(batch, args.out, progress=update, **options)
+    finally:
+        close()
+    print(f"{batch.size} draws of {scenario.title} (seed {batch.seed}): every hard target met in "
+          f"{summary['probability_all_hard_targets_met']:.1%} of draws; "
+          f"{summary['seconds']:.1f} s ({batch.size / max(summary['seconds'], 1e-9):,.0f} draws/s).")
+    print(f"wrote {', '.join(summary['files'])}")
+    return EXIT_OK
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from .bench import run_bench
+
+    for name in ("points", "cbc_points", "repeat", "jobs", "mc_draws"):
+        if getattr(args, name) < 1:
+            raise ScenarioError([Problem(f"--{name.replace('_', '-')}", str(getattr(args, name)),
+                                         "must be at least 1")])
+    for line in run_bench(points=args.points, cbc_points=args.cbc_points, repeat=args.repeat, jobs=args.jobs,
+                          mc_draws=args.mc_draws, communities=not args.skip_communities):
+        print(line, flush=True)
+    return EXIT_OK
+
+
+BATCH_COMMANDS = {"sweep": _sweep, "montecarlo": _montecarlo, "bench": _bench}
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -106,6 +106,17 @@ class LinearProgram:
         vals = np.concatenate(self._vals) if self._vals else np.zeros(0)
         return sp.csr_matrix((vals, (rows, cols)), shape=(self.n_rows, self.n_cols))
 
+    def coo(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Row indices, column indices and values of every coefficient, in the order added.
+
+        The arrays the matrix is built from, without summing or sorting: the
+        matrix-form solver (:mod:`model.fast`) compares them between scenarios.
+        """
+        rows = np.concatenate(self._rows) if self._rows else np.zeros(0, np.int64)
+        cols = np.concatenate(self._cols) if self._cols else np.zeros(0, np.int64)
+        vals = np.concatenate(self._vals) if self._vals else np.zeros(0)
+        return rows, cols, vals
+
     def bounds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Column lower/upper and row lower/upper bounds as flat arrays."""
         cat = lambda parts: np.concatenate(parts) if parts else np.zeros(0)  # noqa: E731

@@ -8,6 +8,7 @@ interrupted run never leaves a half-written output behind.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import tempfile
@@ -119,3 +120,102 @@ def scenario_files(folder: Path = SCENARIO_DIR) -> dict[str, str]:
     folder = Path(folder)
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.iterdir())
             if p.suffix in (".toml", ".csv") and p.is_file()}
+
+
+# --- batch outputs (sweeps, Monte Carlo): streamed, then renamed into place -----------
+class StreamingCsv:
+    """A CSV file written row by row into a temporary file and renamed into place.
+
+    Rows go to ``.<name>.*.tmp`` beside ``path`` as they arrive (memory stays flat
+    however many rows there are); :meth:`commit` renames the file into place, and
+    :meth:`abort` (or an exception inside a ``with`` block) deletes it, so a failed
+    or interrupted batch never leaves a half-written file under the real name.
+    Floats are written with Python's shortest round-tripping ``repr``.
+    """
+
+    def __init__(self, path: Path, header: list[str]):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        self._tmp = Path(tmp)
+        self._file = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        self._writer = csv.writer(self._file, lineterminator="\n")
+        self._writer.writerow(header)
+        self.rows = 0
+
+    def write_rows(self, rows) -> None:
+        self._writer.writerows(rows)
+
+    def commit(self) -> Path:
+        self._file.close()
+        os.replace(self._tmp, self.path)
+        return self.path
+
+    def abort(self) -> None:
+        if not self._file.closed:
+            self._file.close()
+        self._tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> StreamingCsv:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self.abort()
+
+
+class ColumnStore:
+    """A float64 table of ``n_rows`` x ``n_cols`` kept in a temporary file on disk.
+
+    Batch results are written into it block by block and read back one column at a
+    time (for exact quantiles), so memory holds one column, not the whole table.
+    The file is deleted by :meth:`close`.
+    """
+
+    def __init__(self, n_rows: int, n_cols: int, folder: Path | None = None):
+        import numpy as np
+
+        if folder is not None:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".budgetsim-columns.", suffix=".tmp")
+        os.close(fd)
+        self._path = Path(tmp)
+        self.shape = (int(n_rows), int(n_cols))
+        # Column-major, so that one metric over all draws is one contiguous read.
+        self._data = np.memmap(self._path, dtype=np.float64, mode="w+", shape=self.shape, order="F") \
+            if n_rows and n_cols else np.zeros(self.shape)
+
+    def write(self, start: int, block) -> None:
+        self._data[start:start + len(block), :] = block
+
+    def column(self, j: int):
+        import numpy as np
+
+        return np.array(self._data[:, j])
+
+    def close(self) -> None:
+        del self._data
+        self._path.unlink(missing_ok=True)
+
+    def __enter__(self) -> ColumnStore:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.close()
+
+
+def machine_info() -> dict[str, str]:
+    """The machine a benchmark ran on: ``uname -a``, CPU model and cores (from /proc/cpuinfo)."""
+    import platform
+
+    uname = " ".join(platform.uname())
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {"uname": uname, "cpu": model, "cores": str(cores)}

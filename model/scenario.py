@@ -89,6 +89,9 @@ class Scenario:
     units : pandas.DataFrame or None
         The unit table (communities with a ``district`` column) when the scenario
         sets ``scenario.units``; None when the districts are the model's units.
+    montecarlo : MonteCarloSpec or None
+        The uncertain parameters of its ``[montecarlo]`` table, validated (see
+        :mod:`model.montecarlo`); a variant's table replaces its base's whole.
     """
 
     name: str
@@ -99,6 +102,7 @@ class Scenario:
     files: dict[str, str] = field(default_factory=dict)
     user_entries: tuple[tuple[str, Any, str], ...] = ()
     units: pd.DataFrame | None = None
+    montecarlo: Any = None
 
     # --- reading values -------------------------------------------------------
     @property
@@ -232,6 +236,7 @@ class _Layers:
     file_of: dict[str, str]
     files: dict[str, str]
     dirs: dict[str, PurePosixPath] = field(default_factory=dict)  # folder of the file that set a path
+    montecarlo: tuple[str, Any] | None = None  # (file, raw [montecarlo] table) of the last layer with one
 
 
 def _read_layers(name: str, read_text: Callable[[str], str],
@@ -255,6 +260,7 @@ def _read_layers(name: str, read_text: Callable[[str], str],
     problems: list[Problem] = []
     base_name = data.pop("base", None)
     sources = data.pop("sources", {})
+    montecarlo = data.pop("montecarlo", None)
     if not isinstance(sources, dict) or not all(isinstance(v, str) for v in sources.values()):
         problems.append(Problem(name, "sources", "must be a table of text entries (key = \"source\")"))
         sources = {}
@@ -281,6 +287,8 @@ def _read_layers(name: str, read_text: Callable[[str], str],
         layers.file_of[""] = name
     layers.files[name] = text
     layers.sources.update(sources)
+    if montecarlo is not None:
+        layers.montecarlo = (name, montecarlo)
     is_variant = base_name is not None
     _apply(layers, entries, origin=name, record=is_variant)
     for key, _value, _ in entries:
@@ -500,12 +508,19 @@ def _build(name: str, layers: _Layers, entries: list[Entry], read_text: Callable
                 problems += check_districts(units, params, unit_file)
                 units = _typed(units, UNIT_COLUMNS)
 
+    montecarlo = None
+    if layers.montecarlo is not None and not problems:
+        from .montecarlo import parse_spec
+
+        montecarlo, mc_problems = parse_spec(layers.montecarlo[1], layers.montecarlo[0], params, districts, units)
+        problems += mc_problems
+
     if problems:
         raise ScenarioError(problems)
     assert districts is not None
     return Scenario(name=name, params=params, districts=districts, sources=dict(layers.sources),
                     overrides=tuple(layers.overrides), files=dict(layers.files),
-                    user_entries=tuple(entries), units=units)
+                    user_entries=tuple(entries), units=units, montecarlo=montecarlo)
 
 
 def _apply_district_overrides(districts: pd.DataFrame, layers: _Layers):

@@ -1,0 +1,440 @@
+"""Batch runs at speed: sweeps and Monte Carlo on the matrix-form solver.
+
+A batch is a numbered list of points (grid points of a sweep, draws of a Monte
+Carlo run), each a set of numbers to put into one base scenario. Points are cut
+into **chunks of fixed size** (``chunk_size``, independent of the number of
+workers). Each chunk is solved by one :class:`_Engine` -- a :class:`PointMaker`
+and a :class:`~model.fast.FastSolver` -- that starts the chunk from the base
+scenario's optimal bases and then warm-starts each point from the one before. A
+point's numbers therefore depend only on the batch and the chunk size, never on
+how many processes or Dask workers ran the chunks, nor in which order: ``--jobs
+1``, ``--jobs 2`` and a Dask cluster write identical files.
+
+Each point gives a light **record** (:func:`record_columns`): whether every hard
+target is met, missing money, soft points, transfers (total and by year),
+city-wide compliance per program and year, and the shadow prices of the ceiling
+per year -- the same figures :func:`~model.results.make_result` computes, without
+building DataFrames. Chunks run serially, on local processes
+(``concurrent.futures`` with the ``spawn`` start method: HiGHS's threads do not
+survive ``fork``), or as tasks of a Dask cluster; results stream back as chunks
+finish and are handed on in point order, with at most a few chunks held in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import pickle
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .constants import PROGRAMS, Stage
+from .errors import Problem, ScenarioError
+from .fast import FastSolver
+from .formulation import Formulation, formulate
+from .inputs import ModelInputs, build_inputs
+from .points import PointMaker, Target, resolve
+from .results import UNMET_TOLERANCE_YUAN, Result, compliance_counts, make_result
+from .scenario import Scenario
+from .solvers import LPSolution
+
+DEFAULT_CHUNK = 50
+
+Progress = Callable[[int], None]
+
+
+# --- one point's record -------------------------------------------------------------
+def record_columns(years: list[int]) -> list[str]:
+    """Names of a point's record, in order (money in yuan, shares as fractions)."""
+    columns = ["hard_targets_met", "missing_yuan", "soft_points", "transfers_yuan"]
+    columns += [f"transfers_yuan_{y}" for y in years]
+    columns += [f"compliance_{p.value}_{y}" for p in PROGRAMS for y in years]
+    columns += [f"shadow_price_ceiling_{y}" for y in years]  # soft points per yuan
+    columns += [f"shadow_price_ceiling_hard_{y}" for y in years]  # missing yuan per yuan
+    return columns
+
+
+def summarise(inputs: ModelInputs, form: Formulation, solution: LPSolution) -> np.ndarray:
+    """The record of one solve (see :func:`record_columns`), as ``make_result`` computes it."""
+    x = np.where(np.abs(solution.x) < 1e-6, 0.0, solution.x)  # solver round-off, as in make_result
+    transfer = x[form.transfer]
+    closed = x[form.own] + transfer
+    unmet = x[np.fromiter(form.unmet.values(), dtype=np.int64, count=len(form.unmet))]
+    missing = float(unmet[unmet > UNMET_TOLERANCE_YUAN].sum())
+    shares = []
+    for at, total in compliance_counts(inputs, closed).values():
+        at_city, total_city = at.sum(axis=0), total.sum(axis=0)
+        shares.append(np.divide(at_city, total_city, out=np.ones_like(at_city), where=total_city > 0))
+    rows = form.lp.row_blocks["ceiling"]
+    soft = -solution.duals[Stage.SOFT][rows.start:rows.stop]
+    hard = -solution.duals[Stage.HARD][rows.start:rows.stop]
+    by_year = transfer.sum(axis=(0, 1))
+    return np.concatenate([
+        [1.0 if missing <= UNMET_TOLERANCE_YUAN else 0.0, missing, -solution.objectives[Stage.SOFT],
+         float(by_year.sum())],
+        by_year, *shares, np.where(soft < 0, 0.0, soft), np.where(hard < 0, 0.0, hard)])
+
+
+# --- solving points -------------------------------------------------------------------
+def solve_fast(scenario: Scenario, solver: FastSolver | None = None, status_quo: bool = False) -> Result:
+    """Like :func:`model.solve`, through the matrix-form solver (a :class:`Result`).
+
+    Pass the same ``solver`` for a series of related scenarios to warm-start each
+    from the last.
+    """
+    solver = solver or FastSolver()
+    inputs = build_inputs(scenario)
+    form = formulate(inputs)
+    solution = solver.solve(form.lp, inputs.stage_tolerance)
+    baseline = None
+    if status_quo:
+        no_transfers = inputs.with_ceiling(np.zeros_like(inputs.ceiling), total_ceiling=0.0)
+        sq_form = formulate(no_transfers)
+        baseline = make_result(scenario, no_transfers, sq_form,
+                               solver.solve(sq_form.lp, no_transfers.stage_tolerance))
+    return make_result(scenario, inputs, form, solution, status_quo=baseline)
+
+
+@dataclass
+class Batch:
+    """Points to solve: ``points`` numbered 0..n-1, each a {target key: value} mapping.
+
+    Subclasses (:class:`Sweep`, :class:`MonteCarlo`) say what the points are; this
+    class holds what every worker needs, and is pickled to workers whole.
+    """
+
+    scenario: Scenario
+    targets: list[Target]
+    origin: str
+    first_solver: str = "simplex"
+
+    @property
+    def size(self) -> int:
+        raise NotImplementedError
+
+    def point(self, index: int) -> tuple[dict[str, float], list[float]]:
+        """Point ``index``: the values to set, and the numbers that lead its output row."""
+        raise NotImplementedError
+
+    def point_columns(self) -> list[str]:
+        """Names of the numbers that lead each output row (see :meth:`point`)."""
+        raise NotImplementedError
+
+    def label(self, index: int) -> str:
+        return f"point {index}"
+
+    def key(self) -> str:
+        """Identifies the batch (a worker keeps one engine per key)."""
+        return hashlib.sha256(pickle.dumps(self)).hexdigest()
+
+    def columns(self) -> list[str]:
+        """Every column of an output row: the point's numbers, then its record."""
+        return self.point_columns() + record_columns(self.scenario.years)
+
+
+class _Engine:
+    """What a worker keeps between chunks of one batch."""
+
+    def __init__(self, batch: Batch):
+        self.batch = batch
+        self.maker = PointMaker(batch.scenario, batch.targets, batch.origin)
+        self.solver = FastSolver(first_solver=batch.first_solver)
+        inputs = build_inputs(batch.scenario)
+        self.solver.solve(formulate(inputs).lp, inputs.stage_tolerance)
+        self.solver.keep_bases()  # every chunk starts from the base scenario's bases
+
+    def run(self, start: int, stop: int) -> np.ndarray:
+        self.solver.reset()
+        out = np.empty((stop - start, len(self.batch.columns())))
+        for i in range(start, stop):
+            values, lead = self.batch.point(i)
+            scenario = self.maker.scenario(values, self.batch.label(i))
+            inputs = build_inputs(scenario)
+            form = formulate(inputs)
+            solution = self.solver.solve(form.lp, inputs.stage_tolerance)
+            out[i - start, :len(lead)] = lead
+            out[i - start, len(lead):] = summarise(inputs, form, solution)
+        return out
+
+
+_ENGINES: dict[str, _Engine] = {}
+
+
+def run_chunk(batch: Batch, start: int, stop: int, key: str | None = None) -> tuple[int, np.ndarray]:
+    """Solve points ``start..stop-1`` of ``batch`` (in a worker, or here)."""
+    key = key or batch.key()
+    engine = _ENGINES.get(key)
+    if engine is None:
+        _ENGINES.clear()  # one batch at a time per worker
+        engine = _ENGINES[key] = _Engine(batch)
+    return start, engine.run(start, stop)
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def run_batch(batch: Batch, jobs: int | None = None, dask: str | None = None, chunk_size: int = DEFAULT_CHUNK,
+              progress: Progress | None = None) -> Iterator[tuple[int, np.ndarray]]:
+    """Solve every point of ``batch``; yields ``(first index, records)`` per chunk, in order.
+
+    Parameters
+    ----------
+    jobs : int, optional
+        Local worker processes (default: all cores; 1 runs here, in this process).
+    dask : str, optional
+        Address of a running Dask scheduler (``tcp://host:8786``); chunks become its tasks.
+    chunk_size : int
+        Points per chunk. Results depend on it (each chunk warm-starts its points in
+        turn from the base scenario), never on ``jobs`` or ``dask``.
+    progress : callable, optional
+        Called with the number of points just finished, as chunks complete.
+    """
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1")
+    chunks = [(s, min(s + chunk_size, batch.size)) for s in range(0, batch.size, chunk_size)]
+    key = batch.key()
+    if dask:
+        results = _run_dask(batch, chunks, key, dask)
+    elif (jobs or default_jobs()) <= 1 or len(chunks) <= 1:
+        results = (run_chunk(batch, s, e, key) for s, e in chunks)
+    else:
+        results = _run_processes(batch, chunks, key, jobs or default_jobs())
+    yield from _in_order(results, progress)
+
+
+def _in_order(results: Iterator[tuple[int, np.ndarray]], progress: Progress | None
+              ) -> Iterator[tuple[int, np.ndarray]]:
+    """Hand on chunks in index order as they arrive (out-of-order ones wait)."""
+    waiting: dict[int, np.ndarray] = {}
+    expected = 0
+    for start, block in results:
+        if progress is not None:
+            progress(len(block))
+        waiting[start] = block
+        while expected in waiting:
+            block = waiting.pop(expected)
+            yield expected, block
+            expected += len(block)
+
+
+def _run_processes(batch: Batch, chunks: list[tuple[int, int]], key: str, jobs: int
+                   ) -> Iterator[tuple[int, np.ndarray]]:
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    window = 3 * jobs  # chunks in flight: bounds what waits in memory for its turn
+    pending = iter(chunks)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        running = {pool.submit(run_chunk, batch, s, e, key) for s, e in itertools.islice(pending, window)}
+        try:
+            while running:
+                done, running = wait(running, return_when=FIRST_COMPLETED)
+                for future in sorted(done, key=lambda f: f.result()[0]):
+                    yield future.result()
+                for s, e in itertools.islice(pending, len(done)):
+                    running.add(pool.submit(run_chunk, batch, s, e, key))
+        finally:
+            for future in running:
+                future.cancel()
+
+
+def _run_dask(batch: Batch, chunks: list[tuple[int, int]], key: str, address: str
+              ) -> Iterator[tuple[int, np.ndarray]]:
+    from dask.distributed import Client, as_completed
+
+    with Client(address, timeout="30s") as client:
+        shared = client.scatter(batch, broadcast=True)
+        window = 3 * max(1, len(client.scheduler_info().get("workers", {})))
+        pending = iter(chunks)
+        futures = [client.submit(run_chunk, shared, s, e, key, pure=False)
+                   for s, e in itertools.islice(pending, window)]
+        flow = as_completed(futures)
+        try:
+            for future in flow:
+                yield future.result()
+                for s, e in itertools.islice(pending, 1):
+                    flow.add(client.submit(run_chunk, shared, s, e, key, pure=False))
+        finally:
+            client.cancel(list(flow.futures)) if hasattr(flow, "futures") else None
+
+
+# --- sweeps ---------------------------------------------------------------------------
+#: ``--param ceiling=...``: the city ceiling over the whole horizon.
+CEILING_ALIAS = "ceiling"
+
+
+@dataclass
+class Sweep(Batch):
+    """A grid over numeric parameters (first parameter slowest), see :func:`make_sweep`."""
+
+    names: list[str] = field(default_factory=list)  # as given (``ceiling`` or dotted keys)
+    grids: list[np.ndarray] = field(default_factory=list)
+    ceiling_profile: np.ndarray | None = None  # yearly ceilings of the base scenario
+
+    @property
+    def size(self) -> int:
+        return int(np.prod([len(g) for g in self.grids])) if self.grids else 0
+
+    def values(self, index: int) -> list[float]:
+        position = np.unravel_index(index, [len(g) for g in self.grids])
+        return [float(g[p]) for g, p in zip(self.grids, position)]
+
+    def point(self, index: int) -> tuple[dict[str, float], list[float]]:
+        out: dict[str, float] = {}
+        values = self.values(index)
+        for name, value in zip(self.names, values):
+            if name == CEILING_ALIAS:
+                out.update(zip(self._ceiling_keys(), ceiling_by_year(self.ceiling_profile, value)))
+            else:
+                out[name] = value
+        return out, values
+
+    def point_columns(self) -> list[str]:
+        return list(self.names)
+
+    def label(self, index: int) -> str:
+        return "(" + ", ".join(f"{n}={v:g}" for n, v in zip(self.names, self.values(index))) + ")"
+
+    def _ceiling_keys(self) -> list[str]:
+        return [f"city.ceiling_yuan.{y}" for y in self.scenario.years]
+
+
+def ceiling_by_year(profile: np.ndarray, total: float) -> np.ndarray:
+    """Yearly ceilings summing to ``total`` in the proportions of ``profile`` (even if all zero)."""
+    profile = np.asarray(profile, dtype=float)
+    if profile.sum() <= 0:
+        return np.full(profile.size, total / profile.size)
+    return profile * (total / profile.sum())
+
+
+def parse_param(text: str) -> tuple[str, float, float, int] | Problem:
+    """``KEY=START:STOP:N`` as (key, start, stop, n), or the problem with it."""
+    key, sep, spec = text.partition("=")
+    parts = spec.split(":")
+    if not sep or not key.strip() or len(parts) != 3:
+        return Problem("--param", text, "must be KEY=START:STOP:N, e.g. ceiling=1e8:4e8:31")
+    try:
+        start, stop = float(parts[0]), float(parts[1])
+        n = int(parts[2])
+    except ValueError:
+        return Problem("--param", text, "START and STOP must be numbers and N a whole number")
+    if n < 1 or not (np.isfinite(start) and np.isfinite(stop)):
+        return Problem("--param", text, "needs finite START and STOP and N >= 1")
+    return key.strip(), start, stop, n
+
+
+def make_sweep(scenario: Scenario, params: list[str], first_solver: str = "simplex") -> Sweep:
+    """A :class:`Sweep` from ``KEY=START:STOP:N`` texts; every point is checked first.
+
+    Raises :class:`ScenarioError` naming ``--param``, the key and the rule broken
+    (for the first points that break one).
+    """
+    problems: list[Problem] = []
+    names, grids, targets = [], [], []
+    for text in params:
+        parsed = parse_param(text)
+        if isinstance(parsed, Problem):
+            problems.append(parsed)
+            continue
+        key, start, stop, n = parsed
+        if key in names:
+            problems.append(Problem("--param", key, "is given twice; give each key once"))
+            continue
+        if key == CEILING_ALIAS:
+            found = [resolve(f"city.ceiling_yuan.{y}", scenario, "--param")[0][0] for y in scenario.years]
+        else:
+            found, key_problems = resolve(key, scenario, "--param", expand=False)
+            problems += key_problems
+        names.append(key)
+        grids.append(np.linspace(start, stop, n))
+        targets += found
+    if not names and not problems:
+        problems.append(Problem("--param", "", "give at least one --param KEY=START:STOP:N"))
+    keys = [t.key for t in targets]
+    for k in sorted({k for k in keys if keys.count(k) > 1}):
+        problems.append(Problem("--param", k, "is set by two --param (ceiling sets every year's ceiling)"))
+    if problems:
+        raise ScenarioError(problems)
+    profile = np.array([scenario.params[f"city.ceiling_yuan.{y}"] for y in scenario.years], dtype=float)
+    sweep = Sweep(scenario=scenario, targets=targets, origin="--param", first_solver=first_solver,
+                  names=names, grids=grids, ceiling_profile=profile)
+    _check_points(sweep)
+    return sweep
+
+
+def _check_points(batch: Batch, limit: int = 10) -> None:
+    maker = PointMaker(batch.scenario, batch.targets, batch.origin)
+    problems: list[Problem] = []
+    for i in range(batch.size):
+        try:
+            maker.scenario(batch.point(i)[0], batch.label(i))
+        except ScenarioError as exc:
+            problems += exc.problems
+            if len(problems) >= limit:
+                break
+    if problems:
+        raise ScenarioError(problems)
+
+
+# --- Monte Carlo ------------------------------------------------------------------------
+@dataclass
+class MonteCarlo(Batch):
+    """``draws`` draws of the scenario's ``[montecarlo]`` parameters with ``seed``."""
+
+    draws: int = 0
+    seed: int = 0
+    base_values: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return self.draws
+
+    def point(self, index: int) -> tuple[dict[str, float], list[float]]:
+        values, clipped = self.scenario.montecarlo.draw(self.base_values, index, self.seed)
+        return values, [float(index), float(clipped), *values.values()]
+
+    def point_columns(self) -> list[str]:
+        return ["draw", "clipped_values", *[t.key for t in self.targets]]
+
+    def label(self, index: int) -> str:
+        return f"draw {index}"
+
+
+def make_montecarlo(scenario: Scenario, draws: int, seed: int | None = None,
+                    first_solver: str = "simplex") -> MonteCarlo:
+    """A :class:`MonteCarlo` batch from the scenario's ``[montecarlo]`` table."""
+    spec = scenario.montecarlo
+    if spec is None:
+        raise ScenarioError([Problem(scenario.name, "montecarlo",
+                                     "declares no uncertain parameters: add a [montecarlo] table "
+                                     "(see the README's Monte Carlo format)")])
+    problems = []
+    if draws < 1:
+        problems.append(Problem("--draws", str(draws), "must be at least 1"))
+    if seed is not None and seed < 0:
+        problems.append(Problem("--seed", str(seed), "must be a whole number >= 0"))
+    if problems:
+        raise ScenarioError(problems)
+    targets = spec.targets()
+    return MonteCarlo(scenario=scenario, targets=targets, origin=f"{spec.file} [montecarlo]",
+                      first_solver=first_solver, draws=int(draws),
+                      seed=spec.seed if seed is None else int(seed),
+                      base_values={t.key: t.value_in(scenario) for t in targets})
+
+
+#: Statistics of each metric in ``quantiles.csv``.
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+def quantile_rows(name: str, values: np.ndarray) -> list:
+    """``metric, mean, sd, min, q05, q25, q50, q75, q95, max`` of one metric (exact)."""
+    q = np.quantile(values, QUANTILES)
+    return [name, float(values.mean()), float(values.std(ddof=1)) if values.size > 1 else 0.0,
+            float(values.min()), *map(float, q), float(values.max())]
+
+
+QUANTILE_HEADER = ["metric", "mean", "sd", "min", *[f"q{int(round(100 * q)):02d}" for q in QUANTILES], "max"]

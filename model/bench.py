@@ -1,0 +1,148 @@
+"""``budgetsim bench``: the fast path against a PuLP+CBC rebuild per scenario, in one process.
+
+The batch is a sweep of the default scenario's ceiling over the horizon (50 % to
+200 % of the scenario's total), the whole three-stage model at every point. Each
+figure is the median of ``repeat`` runs, and the ratio compares rates measured in
+the same run. Machines are shared: the figures are for the conditions printed
+with them, not a test.
+"""
+
+from __future__ import annotations
+
+import datetime
+import resource
+import statistics
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from .batch import _ENGINES, make_montecarlo, make_sweep, run_batch, run_chunk
+from .fast import FastSolver
+from .formulation import formulate
+from .inputs import build_inputs
+from .io import DEFAULT_SCENARIO, SCENARIO_DIR, machine_info
+from .points import PointMaker
+from .runs import write_montecarlo
+from .scenario import load_scenario
+from .solvers import solve_lexicographic
+
+COMMUNITIES = "tianjin-2006-communities.toml"
+UNCERTAIN = "tianjin-2006-uncertain.toml"
+
+
+def _sweep(points: int):
+    scenario = load_scenario(SCENARIO_DIR / DEFAULT_SCENARIO)
+    total = sum(scenario.by_year("city.ceiling_yuan").values())
+    return make_sweep(scenario, [f"ceiling={0.5 * total}:{2.0 * total}:{points}"])
+
+
+def run_bench(points: int = 400, cbc_points: int = 20, repeat: int = 3, jobs: int = 2, mc_draws: int = 2000,
+              communities: bool = True) -> Iterator[str]:
+    """Run the benchmark; yields the report line by line (the CLI prints them)."""
+    machine = machine_info()
+    yield f"budgetsim bench, {datetime.datetime.now(datetime.UTC).strftime('%Y-%m-%d %H:%M UTC')}"
+    yield f"machine: {machine['uname']}"
+    yield f"cpu: {machine['cpu']}, {machine['cores']} cores; load average {_load()}"
+    sweep = _sweep(points)
+    yield (f"batch: default scenario, ceiling swept over {points} points (whole three-stage model each); "
+           f"medians of {repeat} runs")
+
+    run_chunk(sweep, 0, 1)  # the engine (and its base solve) is built once, outside the timing
+    fast = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for _block in run_batch(sweep, jobs=1):
+            pass
+        fast.append(points / (time.perf_counter() - t0))
+    fast_rate = statistics.median(fast)
+    yield f"fast path (highspy, matrix form, warm starts), 1 process: {fast_rate:,.0f} scenarios/s"
+
+    maker = PointMaker(sweep.scenario, sweep.targets, sweep.origin)
+    step = max(1, points // cbc_points)
+    cbc = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for i in range(0, step * cbc_points, step):
+            scenario = maker.scenario(sweep.point(i)[0])
+            inputs = build_inputs(scenario)
+            solve_lexicographic(formulate(inputs).lp, "cbc", tolerance=inputs.stage_tolerance)
+        cbc.append(cbc_points / (time.perf_counter() - t0))
+    cbc_rate = statistics.median(cbc)
+    yield f"PuLP + CBC, model rebuilt per scenario ({cbc_points} points): {cbc_rate:,.1f} scenarios/s"
+    yield f"ratio fast / PuLP+CBC: {fast_rate / cbc_rate:,.1f}x"
+
+    big = _sweep(points * jobs)
+    whole, steady = [], []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        first = None
+        done = 0
+        for _start, block in run_batch(big, jobs=jobs):
+            done += len(block)
+            if first is None:
+                first, first_done = time.perf_counter(), done
+        end = time.perf_counter()
+        whole.append(big.size / (end - t0))
+        steady.append((done - first_done) / max(end - first, 1e-9))
+    yield (f"fast path, {jobs} worker processes, {big.size} points: {statistics.median(whole):,.0f} scenarios/s "
+           f"including worker start-up, {statistics.median(steady):,.0f} scenarios/s once running")
+
+    if communities:
+        yield from _communities(repeat)
+
+    with tempfile.TemporaryDirectory() as folder:
+        before = _peak_mib()
+        batch = make_montecarlo(load_scenario(SCENARIO_DIR / UNCERTAIN), mc_draws)
+        t0 = time.perf_counter()
+        write_montecarlo(batch, Path(folder), jobs=jobs)
+        seconds = time.perf_counter() - t0
+        self_mib, children_mib = _peak_mib()
+    yield (f"Monte Carlo, {mc_draws} draws of {UNCERTAIN} on {jobs} workers: {mc_draws / seconds:,.0f} draws/s; "
+           f"peak memory (ru_maxrss) {self_mib:,.0f} MiB in this process (before: {before[0]:,.0f}), "
+           f"{children_mib:,.0f} MiB in the largest worker")
+    _ENGINES.clear()
+
+
+def _communities(repeat: int) -> Iterator[str]:
+    scenario = load_scenario(SCENARIO_DIR / COMMUNITIES)
+    inputs = build_inputs(scenario)
+    form = formulate(inputs)
+    yield (f"1,380 communities: LP of {form.lp.n_cols:,} columns, {form.lp.n_rows:,} rows, "
+           f"{form.lp.matrix().nnz:,} non-zeros")
+    for first_solver in ("ipm", "simplex"):
+        solver = FastSolver(first_solver=first_solver)
+        t0 = time.perf_counter()
+        solver.solve(form.lp, inputs.stage_tolerance)
+        yield f"  cold three-stage solve, HiGHS {first_solver}: {time.perf_counter() - t0:,.2f} s"
+    warm = []
+    for k in range(repeat):
+        changed = formulate(inputs.with_ceiling(inputs.ceiling * (1.0 + 0.01 * (k + 1))))
+        t0 = time.perf_counter()
+        solver.solve(changed.lp, inputs.stage_tolerance)
+        warm.append(time.perf_counter() - t0)
+    yield (f"  warm three-stage re-solve after a 1-3 % ceiling change (median of {repeat}): "
+           f"{statistics.median(warm):,.2f} s")
+    t0 = time.perf_counter()
+    solve_lexicographic(form.lp, "cbc", tolerance=inputs.stage_tolerance)
+    yield f"  PuLP + CBC, built and solved: {time.perf_counter() - t0:,.2f} s"
+
+
+def _peak_mib() -> tuple[float, float]:
+    """Peak resident memory (MiB) of this process and of its largest finished child."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, children
+
+
+def _load() -> str:
+    try:
+        import os
+
+        return " ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:  # pragma: no cover
+        return "unknown"
+
+
+__all__ = ["run_bench"]
+

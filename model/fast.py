@@ -1,0 +1,330 @@
+"""The matrix-form solver: the same LP, passed to ``highspy`` once and re-solved warm.
+
+:func:`model.solvers.solve_lexicographic` writes the
+:class:`~model.formulation.LinearProgram` as a PuLP problem (the readable,
+exportable reference). :class:`FastSolver` reads the *same* description -- the
+coefficient arrays of :meth:`LinearProgram.coo`, its bounds and its stage
+objectives -- and hands them to HiGHS as arrays, so both paths solve one model
+written once.
+
+How a batch stays fast:
+
+- **One HiGHS instance per stage.** Instance *k* minimises stage *k*'s objective
+  (scaled to a largest coefficient of 1, as the reference does) with the rows
+  ``stage1_optimum`` / ``stage2_optimum`` of the earlier stages bounded and the
+  later ones free. Between scenarios each instance keeps its own optimal basis,
+  so a new scenario that moves bounds or right-hand sides is a dual-simplex
+  warm start of a few pivots, not a new solve.
+- **Only what changed is passed.** Each scenario's LP is compared with the one the
+  instances hold: changed column and row bounds go through
+  ``changeColsBounds``/``changeRowsBounds``, changed costs through
+  ``changeColsCost``, a few changed coefficients through ``changeCoeff`` (many: the
+  matrix is passed again with the old basis set back). The fixing rows are reused,
+  only their bounds move.
+- **Structure is checked, never assumed.** The LP's shape and sparsity pattern (which
+  rows exist -- a hard flag, a deadline or a co-financing share changes that -- and
+  which coefficients are non-zero) form a key; scenarios with another key get their
+  own instances (a few structures are kept, least recently used first out).
+
+Values are read only when HiGHS reports the stage optimal. If a warm start ends in
+any other status (HiGHS's warm dual simplex occasionally reports a stage
+infeasible after large bound moves), the stage is solved again from scratch by
+the same solver, and counted in :attr:`FastSolver.stats`; if that is not optimal
+either, :class:`~model.errors.SolveError` is raised. There is no fallback to
+another solver or to default values.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.metadata
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .constants import Stage
+from .errors import SolveError
+from .formulation import LinearProgram
+from .solvers import STAGES, LPSolution, _QuietHighs
+
+#: Changed coefficients up to this many are passed one by one (``changeCoeff``);
+#: beyond it the matrix is passed again (measured: both cost about the same near here).
+COEFF_LIMIT = 200
+
+#: Structures whose instances are kept per solver.
+MAX_STRUCTURES = 4
+
+
+@dataclass
+class _Pattern:
+    """Sparsity pattern of one structure: COO entries (with the fixing rows) -> CSC."""
+
+    key: bytes
+    n: int
+    m: int  # rows of the LP, without the two fixing rows
+    order: np.ndarray  # COO position of each entry, sorted by (column, row)
+    starts: np.ndarray  # first sorted position of each distinct (column, row)
+    indptr: np.ndarray  # int32 CSC column starts
+    index: np.ndarray  # int32 CSC row indices
+    entry_cols: np.ndarray  # column of each CSC entry
+    duplicates: bool
+    continuous: np.ndarray  # int32 zeros: every column is continuous
+
+    def csc_values(self, coo_vals: np.ndarray) -> np.ndarray:
+        sorted_vals = coo_vals[self.order]
+        if self.duplicates:
+            return np.add.reduceat(sorted_vals, self.starts)
+        return sorted_vals
+
+
+@dataclass
+class _Arrays:
+    """The numbers of one LP in the order HiGHS holds them."""
+
+    pattern: _Pattern
+    values: np.ndarray  # CSC values, fixing rows included
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray  # (m + 2,), fixing rows free
+    row_upper: np.ndarray
+    objectives: list[np.ndarray]  # per stage, unscaled
+    scales: list[float]
+    costs: list[np.ndarray]  # per stage, scaled
+
+
+_patterns: OrderedDict[bytes, _Pattern] = OrderedDict()
+
+
+def _pattern(key: bytes, n: int, m: int, rows: np.ndarray, cols: np.ndarray) -> _Pattern:
+    cached = _patterns.get(key)
+    if cached is not None:
+        _patterns.move_to_end(key)
+        return cached
+    linear = cols.astype(np.int64) * (m + 2) + rows
+    order = np.argsort(linear, kind="stable")
+    sorted_linear = linear[order]
+    first = np.ones(sorted_linear.size, dtype=bool)
+    first[1:] = sorted_linear[1:] != sorted_linear[:-1]
+    starts = np.flatnonzero(first)
+    entry_cols = cols[order][starts]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(entry_cols, minlength=n), out=indptr[1:])
+    pattern = _Pattern(key=key, n=n, m=m, order=order, starts=starts,
+                       indptr=indptr.astype(np.int32), index=rows[order][starts].astype(np.int32),
+                       entry_cols=entry_cols.astype(np.int32), duplicates=bool(starts.size < order.size),
+                       continuous=np.zeros(n, dtype=np.int32))
+    _patterns[key] = pattern
+    if len(_patterns) > 16:
+        _patterns.popitem(last=False)
+    return pattern
+
+
+def describe(lp: LinearProgram) -> _Arrays:
+    """The LP (plus the two stage-fixing rows) as the arrays HiGHS is given."""
+    rows, cols, vals = lp.coo()
+    n, m = lp.n_cols, lp.n_rows
+    objectives = [np.asarray(lp.objective(stage), dtype=float) for stage in STAGES]
+    # As in the reference: each stage is solved scaled to a largest coefficient of 1.
+    scales = [float(np.abs(c).max()) or 1.0 for c in objectives]
+    fix = [np.flatnonzero(objectives[k]) for k in (0, 1)]
+    all_rows = np.concatenate([rows, np.full(fix[0].size, m), np.full(fix[1].size, m + 1)])
+    all_cols = np.concatenate([cols, fix[0], fix[1]])
+    all_vals = np.concatenate([vals, objectives[0][fix[0]] / scales[0], objectives[1][fix[1]] / scales[1]])
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(np.array([n, m], dtype=np.int64).tobytes())
+    digest.update(all_rows.astype(np.int64).tobytes())
+    digest.update(all_cols.astype(np.int64).tobytes())
+    pattern = _pattern(digest.digest(), n, m, all_rows.astype(np.int64), all_cols.astype(np.int64))
+    col_lower, col_upper, row_lower, row_upper = lp.bounds()
+    free = np.array([np.inf, np.inf])
+    return _Arrays(pattern=pattern, values=pattern.csc_values(all_vals),
+                   col_lower=col_lower, col_upper=col_upper,
+                   row_lower=np.concatenate([row_lower, -free]), row_upper=np.concatenate([row_upper, free]),
+                   objectives=objectives, scales=scales,
+                   costs=[c / s for c, s in zip(objectives, scales)])
+
+
+def _optimal(highs) -> bool:
+    import highspy
+
+    return highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
+
+
+class _StageSet:
+    """Three HiGHS instances holding one structure, one per stage."""
+
+    def __init__(self, arrays: _Arrays, threads: int, first_solver: str, bases=None):
+        self.pattern = arrays.pattern
+        self.highs = []
+        for k in range(len(STAGES)):
+            highs = _QuietHighs()
+            if threads:
+                highs.setOptionValue("threads", threads)
+            self._pass(highs, arrays, k)
+            if bases is not None:
+                highs.setBasis(bases[k])
+            elif first_solver != "simplex":
+                highs.setOptionValue("solver", first_solver)
+            # HiGHS presolves only a model without a valid basis: the first, cold solve
+            # of each stage; warm re-solves start from the basis.
+            self.highs.append(highs)
+        self.current = arrays
+        self.fresh = bases is None  # no basis yet: each stage starts from the previous stage's
+
+    @staticmethod
+    def _pass(highs, arrays: _Arrays, k: int) -> None:
+        import highspy
+
+        p = arrays.pattern
+        status = highs.passModel(p.n, p.m + 2, int(p.index.size), int(highspy.MatrixFormat.kColwise),
+                                 int(highspy.ObjSense.kMinimize), 0.0, arrays.costs[k],
+                                 arrays.col_lower, arrays.col_upper, arrays.row_lower, arrays.row_upper,
+                                 p.indptr, p.index, arrays.values, p.continuous)
+        if status == highspy.HighsStatus.kError:
+            raise SolveError("HiGHS rejected the model passed as matrices")
+
+    def update(self, new: _Arrays, stats: dict[str, int]) -> None:
+        """Pass only what differs between the LP the instances hold and ``new``."""
+        old = self.current
+        m = self.pattern.m
+        cols = np.flatnonzero((new.col_lower != old.col_lower) | (new.col_upper != old.col_upper))
+        rows = np.flatnonzero((new.row_lower[:m] != old.row_lower[:m]) | (new.row_upper[:m] != old.row_upper[:m]))
+        coeffs = np.flatnonzero(new.values != old.values)
+        if coeffs.size > COEFF_LIMIT:
+            stats["matrix_passes"] += 1
+            for k, highs in enumerate(self.highs):
+                basis = highs.getBasis()
+                self._pass(highs, new, k)
+                highs.setBasis(basis)
+            self.current = new
+            return
+        if cols.size:
+            c32 = cols.astype(np.int32)
+            lower, upper = new.col_lower[cols], new.col_upper[cols]
+            for highs in self.highs:
+                highs.changeColsBounds(int(cols.size), c32, lower, upper)
+        if rows.size:
+            r32 = rows.astype(np.int32)
+            lower, upper = new.row_lower[rows], new.row_upper[rows]
+            for highs in self.highs:
+                highs.changeRowsBounds(int(rows.size), r32, lower, upper)
+        if coeffs.size:
+            stats["coefficient_changes"] += int(coeffs.size)
+            row_of, col_of, value = self.pattern.index[coeffs], self.pattern.entry_cols[coeffs], new.values[coeffs]
+            for highs in self.highs:
+                for r, c, v in zip(row_of.tolist(), col_of.tolist(), value.tolist()):
+                    highs.changeCoeff(r, c, v)
+        for k, highs in enumerate(self.highs):
+            changed = np.flatnonzero(new.costs[k] != old.costs[k])
+            if changed.size:
+                highs.changeColsCost(int(changed.size), changed.astype(np.int32), new.costs[k][changed])
+        self.current = new
+
+    def bases(self) -> list:
+        return [highs.getBasis() for highs in self.highs]
+
+
+@dataclass
+class FastSolver:
+    """Solve many LPs of the same model through reused ``highspy`` instances.
+
+    Parameters
+    ----------
+    threads : int
+        HiGHS threads per instance (0: HiGHS chooses; a process can only use one
+        setting, HiGHS keeps one thread pool per process).
+    first_solver : "simplex" or "ipm"
+        Algorithm for a structure's first, cold solve (interior point is faster on
+        models of tens of thousands of units); warm re-solves always use the dual
+        simplex from the previous basis.
+
+    Use :meth:`solve` per scenario; :meth:`reset` drops the instances, so that
+    what follows starts from the bases kept by :meth:`keep_bases` (or cold), which
+    makes a run of scenarios independent of what was solved before it.
+    """
+
+    threads: int = 0
+    first_solver: str = "simplex"
+    stats: dict[str, int] = field(default_factory=lambda: {
+        "solves": 0, "structures_built": 0, "cold_retries": 0, "matrix_passes": 0, "coefficient_changes": 0})
+    _sets: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _seed_bases: dict = field(default_factory=dict, repr=False)
+
+    def reset(self) -> None:
+        """Forget every instance (the next solve of each structure starts afresh)."""
+        self._sets.clear()
+
+    def keep_bases(self) -> None:
+        """Remember the current optimal bases: after :meth:`reset`, solves of the same
+        structure start from them (e.g. the base scenario's, for every chunk of a batch)."""
+        for key, stage_set in self._sets.items():
+            self._seed_bases[key] = stage_set.bases()
+
+    def solve(self, lp: LinearProgram, tolerance: float = 1e-7) -> LPSolution:
+        """The three stages of ``lp``, as :func:`~model.solvers.solve_lexicographic` defines them.
+
+        Returns the primal values after the last stage, each stage's optimum and the
+        row duals of every stage (per unit of the row's bound, unscaled), as the
+        reference does with HiGHS.
+        """
+        started = time.perf_counter()
+        arrays = describe(lp)
+        key = arrays.pattern.key
+        stage_set = self._sets.get(key)
+        if stage_set is None:
+            stage_set = _StageSet(arrays, self.threads, self.first_solver, self._seed_bases.get(key))
+            self.stats["structures_built"] += 1
+            self._sets[key] = stage_set
+            if len(self._sets) > MAX_STRUCTURES:
+                self._sets.popitem(last=False)
+        else:
+            self._sets.move_to_end(key)
+            stage_set.update(arrays, self.stats)
+        m = arrays.pattern.m
+        objectives: dict[Stage, float] = {}
+        duals: dict[Stage, np.ndarray] = {}
+        stage_seconds: dict[Stage, float] = {}
+        values: list[float] = []
+        x = None
+        for k, stage in enumerate(STAGES):
+            t0 = time.perf_counter()
+            highs = stage_set.highs[k]
+            for j, value in enumerate(values):
+                slack = tolerance * max(1.0, abs(value))
+                highs.changeRowBounds(m + j, -np.inf, (value + slack) / arrays.scales[j])
+            if stage_set.fresh and k > 0:
+                highs.setBasis(stage_set.highs[k - 1].getBasis())
+            highs.run()
+            if not _optimal(highs):
+                # A warm start that went astray: solve the same stage again from scratch.
+                self.stats["cold_retries"] += 1
+                highs.clearSolver()
+                highs.run()
+                if not _optimal(highs):
+                    raise SolveError(f"HiGHS (matrix form) ended stage {k + 1} ({stage.value}) with status "
+                                     f"{highs.modelStatusToString(highs.getModelStatus())}")
+            if self.first_solver != "simplex":
+                highs.setOptionValue("solver", "simplex")
+            solution = highs.getSolution()
+            x = np.asarray(solution.col_value, dtype=float)
+            value = float(arrays.objectives[k] @ x)
+            values.append(value)
+            objectives[stage] = value
+            duals[stage] = arrays.scales[k] * np.asarray(solution.row_dual, dtype=float)[:m]
+            stage_seconds[stage] = time.perf_counter() - t0
+        stage_set.fresh = False
+        self.stats["solves"] += 1
+        return LPSolution(x=x, objectives=objectives, duals=duals, solver="highs",
+                          solver_version=_version(), seconds=time.perf_counter() - started,
+                          stage_seconds=stage_seconds)
+
+
+@functools.cache
+def _version() -> str:
+    try:
+        return f"highspy {importlib.metadata.version('highspy')} (matrix form, warm start)"
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - install problem
+        return "highspy (matrix form, warm start)"

@@ -1,0 +1,193 @@
+"""Scenarios for batch points: numeric overrides applied fast, checked by the same rules.
+
+A sweep or a Monte Carlo run solves thousands of variants of one scenario that
+differ only in a few numbers. :meth:`Scenario.with_overrides` re-reads and
+re-validates every file, which costs tens of milliseconds; :class:`PointMaker`
+checks the varied keys once (:func:`resolve`), then builds each point's scenario
+by replacing those values in the base scenario's parameters and tables and
+re-checking only what they can break: each value against its key's type and
+range, the cross-field rules of the parameters (:func:`check_parameters`), and the
+row rules of any district or unit row whose committee data changed. A point with
+a problem raises :class:`~model.errors.ScenarioError` naming the origin, the key
+and the rule.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import Problem, ScenarioError
+from .scenario import Override, Scenario
+from .schema import DISTRICT_COLUMNS_BY_NAME, UNIT_DATA_COLUMNS, Column, Param, parameter_for
+from .validation import check_cell_number, check_districts, check_parameters, check_value
+
+#: Parameters whose change moves the office or service-room standards that the
+#: row rules of the committee data compare areas with.
+_STANDARD_KEYS = frozenset({"office_space.standard_m2", "service_space.standard_renovated_m2",
+                            "service_space.standard_new_m2"})
+
+
+@dataclass(frozen=True)
+class Target:
+    """One number a batch may vary: a parameter (a year of a table) or a district value."""
+
+    key: str
+    param: Param | None = None
+    column: Column | None = None
+    district: str | None = None
+
+    @property
+    def integer(self) -> bool:
+        kind = self.param.kind if self.param is not None else self.column.kind
+        return kind in ("int", "year")
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        source = self.param if self.param is not None else self.column
+        low = -np.inf if source.minimum is None else float(source.minimum)
+        high = np.inf if source.maximum is None else float(source.maximum)
+        return low, high
+
+    def value_in(self, scenario: Scenario) -> float:
+        if self.param is not None:
+            return float(scenario.params[self.key])
+        return float(scenario.districts.at[self.district, self.column.name])
+
+
+def resolve(key: str, scenario: Scenario, origin: str, expand: bool = True) -> tuple[list[Target], list[Problem]]:
+    """The numbers ``key`` names in ``scenario``.
+
+    ``key`` is a numeric parameter (``office_space.cost_growth``), a year of a
+    table (``city.ceiling_yuan.2007``), a district value
+    (``districts.hedong.capacity_yuan``), or -- with ``expand`` -- a whole table
+    (``wages.average_wage_yuan``: every year it gives) or a district column
+    (``districts.capacity_yuan``: every district).
+    """
+    def problem(rule: str) -> tuple[list[Target], list[Problem]]:
+        return [], [Problem(origin, key, rule)]
+
+    parts = key.split(".")
+    if parts[0] == "districts" and len(parts) in (2, 3) and parameter_for(key) is None:
+        column_name = parts[-1]
+        column = DISTRICT_COLUMNS_BY_NAME.get(column_name)
+        if column is None or column.kind not in ("int", "float"):
+            return problem("is not a numeric district column (see the README's district table)")
+        if scenario.units is not None and column_name in UNIT_DATA_COLUMNS:
+            return problem(f"is committee data, which this scenario holds per community in its unit "
+                           f"table; vary a district value ({', '.join(_district_level_columns())})")
+        if len(parts) == 2:
+            if not expand:
+                return problem("names a whole column; name one district: districts.<id>." + column_name)
+            ids = list(scenario.districts.index)
+        else:
+            if parts[1] not in scenario.districts.index:
+                return problem(f"names no district; known ids: {', '.join(scenario.districts.index)}")
+            ids = [parts[1]]
+        return [Target(f"districts.{d}.{column_name}", column=column, district=d) for d in ids], []
+    param = parameter_for(key)
+    if param is None:
+        return problem("is not a scenario parameter (see `budgetsim keys`)")
+    if param.key.startswith("scenario."):
+        return problem("cannot vary in a batch (it changes the scenario itself)")
+    if param.kind not in ("int", "year", "float", "by_year"):
+        return problem(f"is not a number ({param.kind}); only numeric parameters can vary")
+    if param.kind == "by_year" and key == param.key:
+        if not expand:
+            return problem(f"names a whole table; name one year: {key}.<year>")
+        years = sorted(int(k.rsplit(".", 1)[1]) for k in scenario.params if k.startswith(key + "."))
+        return [Target(f"{key}.{y}", param=param) for y in years], []
+    if key not in scenario.params:
+        return problem("is not set in this scenario (a year outside the table?)")
+    return [Target(key, param=param)], []
+
+
+def _district_level_columns() -> list[str]:
+    return [c.name for c in DISTRICT_COLUMNS_BY_NAME.values()
+            if c.kind in ("int", "float") and c.name not in UNIT_DATA_COLUMNS]
+
+
+class PointMaker:
+    """Builds a validated scenario for each point of a batch (see the module docstring).
+
+    Parameters
+    ----------
+    base : Scenario
+        The scenario every point starts from.
+    targets : list of Target
+        The numbers the points set (from :func:`resolve`).
+    origin : str
+        Where the values come from, for error messages (``--param``, a Monte Carlo file).
+    """
+
+    def __init__(self, base: Scenario, targets: list[Target], origin: str):
+        self.base = base
+        self.targets = {t.key: t for t in targets}
+        self.origin = origin
+        self._file_of = {"": origin, **{t.key: origin for t in targets if t.param is not None}}
+        self._row_checks = any(t.column is not None and t.column.name in UNIT_DATA_COLUMNS for t in targets)
+        self._all_rows = any(t.key in _STANDARD_KEYS for t in targets)
+
+    def scenario(self, values: Mapping[str, float], label: str = "") -> Scenario:
+        """The base scenario with ``values`` ({target key: number}) set, checked."""
+        where = f"{self.origin}{' ' + label if label else ''}"
+        problems: list[Problem] = []
+        params = dict(self.base.params)
+        overrides = list(self.base.overrides)
+        columns: dict[str, dict[str, Any]] = {}
+        for key, value in values.items():
+            target = self.targets[key]
+            value = float(value)
+            if target.integer:
+                if value != round(value):
+                    problems.append(Problem(where, key, f"must be a whole number, got {value:g}"))
+                    continue
+                value = int(round(value))
+            if target.param is not None:
+                rule = check_value(target.param, value)
+                if rule:
+                    problems.append(Problem(where, key, rule))
+                    continue
+                overrides.append(Override(key, value, params[key], self.origin))
+                params[key] = value
+            else:
+                value, rule = check_cell_number(target.column, value)
+                if rule:
+                    problems.append(Problem(where, key, rule))
+                    continue
+                overrides.append(Override(key, value, None, self.origin))
+                columns.setdefault(target.column.name, {})[target.district] = value
+        if not problems:
+            problems += [Problem(where, p.where, p.rule)
+                         for p in check_parameters(params, self._file_of)]
+        districts = self.base.districts
+        if columns and not problems:
+            districts = _with_columns(districts, columns)
+        if not problems and (self._row_checks or self._all_rows):
+            table = self.base.units if self.base.units is not None else districts
+            if self._all_rows:
+                rows = table
+            else:
+                changed = sorted({d for c in columns.values() for d in c})
+                rows = table.loc[changed]
+            problems += [Problem(where, p.where, p.rule) for p in check_districts(rows, params, where)]
+        if problems:
+            raise ScenarioError(problems)
+        return dataclasses.replace(self.base, params=params, districts=districts, overrides=tuple(overrides))
+
+
+def _with_columns(table: pd.DataFrame, columns: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    table = table.copy(deep=False)
+    for name, by_id in columns.items():
+        values = table[name].to_numpy(copy=True)
+        if DISTRICT_COLUMNS_BY_NAME[name].kind == "float":
+            values = values.astype(float)
+        position = table.index.get_indexer(list(by_id))
+        values[position] = list(by_id.values())
+        table[name] = values
+    return table
