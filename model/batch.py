@@ -37,7 +37,7 @@ from .fast import FastSolver
 from .formulation import Formulation, formulate
 from .inputs import ModelInputs, build_inputs
 from .points import PointMaker, Target, resolve
-from .results import UNMET_TOLERANCE_YUAN, Result, compliance_counts, make_result
+from .results import UNMET_TOLERANCE_YUAN, Result, ceiling_prices, compliance_counts, make_result
 from .scenario import Scenario
 from .solvers import LPSolution
 
@@ -60,22 +60,20 @@ def record_columns(years: list[int]) -> list[str]:
 def summarise(inputs: ModelInputs, form: Formulation, solution: LPSolution) -> np.ndarray:
     """The record of one solve (see :func:`record_columns`), as ``make_result`` computes it."""
     x = np.where(np.abs(solution.x) < 1e-6, 0.0, solution.x)  # solver round-off, as in make_result
-    transfer = x[form.transfer]
-    closed = x[form.own] + transfer
+    closed = x[form.closed]
+    transfer = form.money(x)[1]
     unmet = x[np.fromiter(form.unmet.values(), dtype=np.int64, count=len(form.unmet))]
     missing = float(unmet[unmet > UNMET_TOLERANCE_YUAN].sum())
     shares = []
     for at, total in compliance_counts(inputs, closed).values():
         at_city, total_city = at.sum(axis=0), total.sum(axis=0)
         shares.append(np.divide(at_city, total_city, out=np.ones_like(at_city), where=total_city > 0))
-    rows = form.lp.row_blocks["ceiling"]
-    soft = -solution.duals[Stage.SOFT][rows.start:rows.stop]
-    hard = -solution.duals[Stage.HARD][rows.start:rows.stop]
+    soft, hard = ceiling_prices(form, solution)
     by_year = transfer.sum(axis=(0, 1))
     return np.concatenate([
         [1.0 if missing <= UNMET_TOLERANCE_YUAN else 0.0, missing, -solution.objectives[Stage.SOFT],
          float(by_year.sum())],
-        by_year, *shares, np.where(soft < 0, 0.0, soft), np.where(hard < 0, 0.0, hard)])
+        by_year, *shares, soft, hard])
 
 
 # --- solving points -------------------------------------------------------------------

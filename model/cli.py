@@ -16,6 +16,8 @@ from pathlib import Path
 
 from . import __version__
 from .constants import PROGRAMS, SolverName, Status
+from .comparison import Options, compare_options, comparison_tables
+from .compare import headline, headline_table
 from .diagnosis import Diagnosis, diagnose
 from .errors import Problem, ScenarioError, SolveError
 from .frontier import Frontier, compute_frontier
@@ -79,6 +81,22 @@ def _parser() -> argparse.ArgumentParser:
                           help="LP solver (default: highs; the breakpoints need its duals)")
     frontier.add_argument("--out", type=Path, metavar="FILE", help="write the frontier as CSV to FILE")
 
+    compare = commands.add_parser(
+        "compare", help="compare scenarios and the rules a bureau would otherwise use",
+        description="Solve each scenario, and the rule-based baselines of the first (status quo, equal "
+                    "amount per committee, pro rata to gap, per capita, equalisation formula), each "
+                    "spending the same ceiling; print their headline figures side by side and, with "
+                    "--out, write the comparison, differences, district winners and losers and the "
+                    "inputs that differ as CSV.")
+    compare.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO",
+                         help="scenario TOML files (the first is the reference)")
+    compare.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                         help="override applied to every scenario (repeatable)")
+    compare.add_argument("--no-baselines", action="store_true", help="compare the scenarios only")
+    compare.add_argument("--solver", choices=[s.value for s in SolverName], default=SolverName.HIGHS.value)
+    compare.add_argument("--out", type=Path, metavar="DIR",
+                         help="write comparison.csv, differences.csv, district_changes.csv, input_differences.csv")
+
     commands.add_parser("keys", help="list every scenario parameter with its unit",
                         description="List the dotted keys --set accepts, with type, unit and meaning.")
     _add_batch_commands(commands, scenario_args)
@@ -94,6 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args)
         if args.command == "frontier":
             return _frontier(args)
+        if args.command == "compare":
+            return _compare(args)
         if args.command in BATCH_COMMANDS:
             return BATCH_COMMANDS[args.command](args)
         return _run(args)
@@ -165,6 +185,17 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _compare(args: argparse.Namespace) -> int:
+    options = compare_options(args.scenarios, args.overrides, not args.no_baselines, args.solver)
+    print(format_comparison(options))
+    if args.out:
+        tables = comparison_tables(options)
+        for name, frame in tables.items():
+            write_csv(args.out / f"{name}.csv", frame)
+        print(f"\nwrote {', '.join(str(args.out / (n + '.csv')) for n in tables)}")
+    return EXIT_OK
+
+
 def _frontier(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     frontier = compute_frontier(scenario, args.solver)
@@ -173,6 +204,28 @@ def _frontier(args: argparse.Namespace) -> int:
         write_csv(args.out, frontier.points)
         print(f"\nwrote {args.out}")
     return EXIT_OK
+
+
+def format_comparison(options: Options) -> str:
+    """Headline figures of every option, one line each (money in 10k yuan)."""
+    table = headline_table({label: headline(scenario, result) for label, (scenario, result) in options.items()})
+    labels = list(options)
+    width = max(len(label) for label in labels) + 2
+    columns = [("missing", "missing_hard_yuan", _wan, 9), ("transfers", "transfers_yuan", _wan, 10),
+               ("own", "own_yuan", _wan, 9), ("points", "soft_points", lambda v: f"{v:,.1f}", 10),
+               ("met", "targets_met", lambda v: f"{v:.0f}/5", 5)]
+    columns += [(p.value[:9], f"share.{p.value}", lambda v: f"{v:.1%}", 10) for p in PROGRAMS]
+    lines = [f"Comparison of {len(labels)} options (money in 10k yuan over the horizon; compliance in "
+             f"{options[labels[0]][1].years[-1]}); reference: {labels[0]}", "",
+             f"{'option':{width}}" + "".join(f"{name:>{w}}" for name, _, _, w in columns) + f"{'worst cov.':>11}"]
+    for label in labels:
+        coverage = options[label][1].equity.get("min_coverage")
+        lines.append(f"{label:{width}}" + "".join(f"{fmt(table.at[metric, label]):>{w}}"
+                                                   for _, metric, fmt, w in columns)
+                     + f"{(f'{coverage:.1%}' if coverage is not None else '-'):>11}")
+    lines += ["", "Baselines split the reference's ceiling by a rule (see the README); districts then spend "
+              "by the same rules as the optimum."] if any(r.rule for _, r in options.values()) else []
+    return "\n".join(lines)
 
 
 def format_frontier(frontier: Frontier, title: str) -> str:

@@ -1,21 +1,28 @@
 """The allocation LP of SPEC section 4, written once as named sparse blocks.
 
 :func:`formulate` turns :class:`~model.inputs.ModelInputs` into a
-:class:`LinearProgram`: named column blocks (``own``, ``transfer``, ``unmet``),
+:class:`LinearProgram`: named column blocks (``closed``, ``transfer``, ``unmet``),
 named row blocks (``capacity[hedong,2007]``, ``ceiling[2008]``, ...) and one
 objective vector per lexicographic stage. Solvers read this description; none of
 them writes the model again by hand. Each constraint family is one
 ``define_<thing>_constraints`` function.
 
-Variables, for unit d (a district, or a community of a district), program p,
-year t (yuan):
+Variables (yuan), for unit u (a district, or a community of a district d),
+program p, year t:
 
-- ``own[d,p,t]``: money the unit's district spends on it from its own budget;
-- ``transfer[d,p,t]``: city transfer payment for the unit and program;
-- ``unmet_<requirement>[d,t]``: money missing for a hard requirement (zero when feasible).
+- ``closed[u,p,t]``: money that closes the unit's gap in the program that year;
+  at most the year's gap for recurring programs (a column bound). For capital
+  programs money buys committees upgraded: ``closed / unit_cost[u,p,t]`` of them;
+- ``transfer[d,t]``: the city's transfer payment to district d in year t;
+- ``unmet_<requirement>[u,t]``: money missing for a hard requirement (zero when
+  the scenario is feasible).
 
-``closed[d,p,t] = own + transfer`` is the gap closed. For capital programs money
-buys committees upgraded: ``closed / unit_cost[d,p,t]`` committees in year t.
+What the district pays itself is the rest: ``own[d,t] = sum closed - transfer``.
+Money is fungible inside a district's budget, so only these totals are constrained
+(capacity, co-financing, ceiling); results attribute each district-year's own and
+city money to its units and programs in proportion to the money they close
+(:meth:`Formulation.money`). Modelling the split per program would only add
+interchangeable columns, which made HiGHS crawl on community-level models.
 
 Objective, lexicographic (minimised in turn, each stage's optimum then fixed):
 
@@ -198,38 +205,53 @@ class Formulation:
 
     lp: LinearProgram
     inputs: ModelInputs
-    own: np.ndarray  # (U, P, T) column indices
-    transfer: np.ndarray  # (U, P, T)
+    closed: np.ndarray  # (U, P, T) column indices
+    transfer: np.ndarray  # (G, T) column indices
     unmet: dict[tuple[str, Requirement, int], int]  # (unit, requirement, year) -> column
     points: np.ndarray  # (U, P, T) soft points per yuan closed, need weight included
     equity: int | None = None
     equity_scale: float = 1.0  # z = equity column x equity_scale
 
+    def money(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Own and city money closing each unit's gap in each program and year (U, P, T).
+
+        Each district-year's transfer is attributed to its units and programs in
+        proportion to the money they close; the rest is the district's own money.
+        """
+        inputs = self.inputs
+        closed = x[self.closed]
+        totals = inputs.by_district(closed.sum(axis=1))  # (G, T)
+        transfer = x[self.transfer]
+        share = np.divide(transfer, totals, out=np.zeros_like(totals), where=totals > 0).clip(0.0, 1.0)
+        city = closed * share[inputs.unit_district][:, None, :]
+        return closed - city, city
+
 
 def formulate(inputs: ModelInputs) -> Formulation:
     """Build the LP for ``inputs`` (see the module docstring)."""
     lp = LinearProgram()
-    n_d, n_t = inputs.shape
+    n_u, n_t = inputs.shape
     n_p = len(PROGRAMS)
-    labels = [(d, p.value, t) for d in inputs.units for p in PROGRAMS for t in inputs.years]
-    # A district may spend on a program only what its gap can absorb: recurring
-    # columns of a gap-free year are fixed at zero (the structure stays the same).
-    upper = np.full((n_d, n_p, n_t), INF)
+    labels = [(u, p.value, t) for u in inputs.units for p in PROGRAMS for t in inputs.years]
+    # Closure never exceeds the gap: for recurring programs the year's gap bounds
+    # the column; capital programs are bounded over the horizon by a row.
+    upper = np.full((n_u, n_p, n_t), INF)
     for k, program in enumerate(PROGRAMS):
         if program in RECURRING_PROGRAMS:
-            upper[:, k, :] = np.where(inputs.gap[program] > 0, INF, 0.0)
+            upper[:, k, :] = inputs.gap[program]
         else:
             upper[:, k, :] = np.where(inputs.upgrade_units[program][:, None] > 0, INF, 0.0)
-    own = lp.add_columns("own", labels, 0.0, upper.ravel()).reshape(n_d, n_p, n_t)
-    transfer = lp.add_columns("transfer", labels, 0.0, upper.ravel()).reshape(n_d, n_p, n_t)
-    form = Formulation(lp=lp, inputs=inputs, own=own, transfer=transfer, unmet={},
-                       points=np.zeros((n_d, n_p, n_t)))
+    closed = lp.add_columns("closed", labels, 0.0, upper.ravel()).reshape(n_u, n_p, n_t)
+    transfer = lp.add_columns("transfer", [(d, t) for d in inputs.districts for t in inputs.years],
+                              0.0, INF).reshape(len(inputs.districts), n_t)
+    form = Formulation(lp=lp, inputs=inputs, closed=closed, transfer=transfer, unmet={},
+                       points=np.zeros((n_u, n_p, n_t)))
 
     define_hard_requirement_constraints(form)
     define_capacity_constraints(form)
+    define_co_financing_constraints(form)
     define_ceiling_constraints(form)
     define_grant_constraints(form)
-    define_co_financing_constraints(form)
     define_gap_constraints(form)
     define_continuity_constraints(form)
     define_objectives(form)
@@ -240,32 +262,55 @@ def _program_index(program: Program) -> int:
     return PROGRAMS.index(program)
 
 
-def _district_rows(inputs: ModelInputs, per_unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows (district, year) summing ``per_unit[u, k, t]`` columns over each district's units.
-
-    Returns the local row index and the column index of every coefficient.
-    """
-    n_u, n_k, n_t = per_unit.shape
-    rows = (inputs.unit_district[:, None, None] * n_t + np.arange(n_t)[None, None, :])
-    rows = np.broadcast_to(rows, (n_u, n_k, n_t))
-    return rows.ravel(), per_unit.ravel()
+def _district_sums(form: Formulation, own_sign: float, transfer_coef: float
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows (district, year): ``own_sign x sum of closed over the district's units and
+    programs + transfer_coef x transfer[d,t]``, as (row, column, value) arrays."""
+    inputs = form.inputs
+    n_t = len(inputs.years)
+    rows = np.broadcast_to((inputs.unit_district[:, None, None] * n_t + np.arange(n_t)[None, None, :]),
+                           form.closed.shape).ravel()
+    t_rows = np.arange(form.transfer.size)
+    return (np.concatenate([rows, t_rows]), np.concatenate([form.closed.ravel(), form.transfer.ravel()]),
+            np.concatenate([np.full(rows.size, own_sign), np.full(t_rows.size, transfer_coef)]))
 
 
 def define_capacity_constraints(form: Formulation) -> None:
-    """``capacity[d,t]``: a district spends at most its fiscal capacity for community work."""
+    """``capacity[d,t]``: a district spends at most its fiscal capacity for community work.
+
+    Its own money is what closes its gaps less the city's transfer:
+    ``sum closed - transfer <= capacity``.
+    """
     inputs, lp = form.inputs, form.lp
-    rows, cols = _district_rows(inputs, form.own)
+    rows, cols, vals = _district_sums(form, 1.0, -1.0)
     labels = [(d, t) for d in inputs.districts for t in inputs.years]
-    lp.add_rows("capacity", labels, rows, cols, np.ones(cols.size), -INF, inputs.capacity.ravel())
+    lp.add_rows("capacity", labels, rows, cols, vals, -INF, inputs.capacity.ravel())
+
+
+def define_co_financing_constraints(form: Formulation) -> None:
+    """``co_financing[d,t]``: a district pays at least its share s of what it spends.
+
+    ``own >= s * sum closed``, i.e. ``(1 - s) sum closed - transfer >= 0``. With
+    s = 0 the row still says that transfers are spent: the city never pays a
+    district more than its gaps take.
+    """
+    inputs, lp = form.inputs, form.lp
+    n_t = len(inputs.years)
+    rows, cols, vals = _district_sums(form, 1.0, -1.0)
+    n_closed = form.closed.size
+    share = np.repeat(inputs.min_own_share, n_t)  # per (district, year) row
+    vals = vals.copy()
+    vals[:n_closed] = 1.0 - share[rows[:n_closed]]
+    labels = [(d, t) for d in inputs.districts for t in inputs.years]
+    lp.add_rows("co_financing", labels, rows, cols, vals, 0.0, INF)
 
 
 def define_ceiling_constraints(form: Formulation) -> None:
     """``ceiling[t]``: city transfers stay within the year's ceiling (and the horizon total)."""
     inputs, lp = form.inputs, form.lp
-    n_t = len(inputs.years)
-    cols = form.transfer.transpose(2, 0, 1).reshape(n_t, -1)
-    rows = np.repeat(np.arange(n_t), cols.shape[1])
-    lp.add_rows("ceiling", [(t,) for t in inputs.years], rows, cols.ravel(), np.ones(cols.size),
+    n_g, n_t = form.transfer.shape
+    rows = np.tile(np.arange(n_t), n_g)
+    lp.add_rows("ceiling", [(t,) for t in inputs.years], rows, form.transfer.ravel(), np.ones(rows.size),
                 -INF, inputs.ceiling)
     if np.isfinite(inputs.total_ceiling):
         all_cols = form.transfer.ravel()
@@ -282,104 +327,66 @@ def define_grant_constraints(form: Formulation) -> None:
     inputs, lp = form.inputs, form.lp
     if inputs.grants is None:
         return
-    rows, cols = _district_rows(inputs, form.transfer)
+    cols = form.transfer.ravel()
     labels = [(d, t) for d in inputs.districts for t in inputs.years]
-    lp.add_rows("grant", labels, rows, cols, np.ones(cols.size), -INF, inputs.grants.ravel())
-
-
-def define_co_financing_constraints(form: Formulation) -> None:
-    """``co_financing[d,t]``: a district pays at least its share of the money it receives.
-
-    ``own >= s * (own + transfer)``, i.e. ``(1 - s) own - s transfer >= 0``, summed
-    over programs (and the district's units). Only districts with a positive share
-    get the row.
-    """
-    inputs, lp = form.inputs, form.lp
-    districts = np.flatnonzero(inputs.min_own_share > 0)
-    if districts.size == 0:
-        return
-    n_t = len(inputs.years)
-    share = inputs.min_own_share[inputs.unit_district]  # (U,)
-    own_rows, own_cols = _district_rows(inputs, form.own)
-    tr_rows, tr_cols = _district_rows(inputs, form.transfer)
-    own_vals = np.broadcast_to((1.0 - share)[:, None, None], form.own.shape).ravel()
-    tr_vals = np.broadcast_to(-share[:, None, None], form.transfer.shape).ravel()
-    # Keep the rows of districts with a share, renumbered consecutively.
-    renumber = np.full(len(inputs.districts) * n_t, -1)
-    kept = (districts[:, None] * n_t + np.arange(n_t)[None, :]).ravel()
-    renumber[kept] = np.arange(kept.size)
-    rows = np.concatenate([own_rows, tr_rows])
-    cols = np.concatenate([own_cols, tr_cols])
-    vals = np.concatenate([own_vals, tr_vals])
-    keep = renumber[rows] >= 0
-    labels = [(inputs.districts[d], t) for d in districts for t in inputs.years]
-    lp.add_rows("co_financing", labels, renumber[rows[keep]], cols[keep], vals[keep], 0.0, INF)
+    lp.add_rows("grant", labels, np.arange(cols.size), cols, np.ones(cols.size), -INF, inputs.grants.ravel())
 
 
 def define_gap_constraints(form: Formulation) -> None:
-    """Closure never exceeds the gap.
+    """Capital programs, ``<program>_gap[u]``: committees upgraded over the horizon at
+    most those below the standard (the target share for service rooms).
 
-    Recurring programs, ``<program>_gap[d,t]``: ``closed <= gap`` each year.
-    Capital programs, ``<program>_gap[d]``: committees upgraded over the horizon
-    at most those below the standard (target share for service rooms). The row is
-    scaled to yuan at last-year prices: ``sum_t closed_t * price_T / price_t <= units * cost_T``.
+    The row is in yuan at last-year prices:
+    ``sum_t closed_t * price_T / price_t <= units * cost_T``. (Recurring programs'
+    gaps bound their ``closed`` columns directly.)
     """
     inputs, lp = form.inputs, form.lp
-    n_d, n_t = inputs.shape
-    d_idx, t_idx = np.meshgrid(np.arange(n_d), np.arange(n_t), indexing="ij")
-    for program in RECURRING_PROGRAMS:
-        k = _program_index(program)
-        r = (d_idx * n_t + t_idx).ravel()
-        cols = np.concatenate([form.own[:, k, :].ravel(), form.transfer[:, k, :].ravel()])
-        labels = [(d, t) for d in inputs.units for t in inputs.years]
-        lp.add_rows(f"{program.value}_gap", labels, np.concatenate([r, r]), cols,
-                    np.ones(cols.size), -INF, inputs.gap[program].ravel())
+    n_u, n_t = inputs.shape
     for program in CAPITAL_PROGRAMS:
         k = _program_index(program)
         price = inputs.price_index[program]
         scale = price[-1] / price  # yuan of year t in last-year yuan
-        rows = np.repeat(np.arange(n_d), 2 * n_t)
-        cols = np.concatenate([form.own[:, k, :], form.transfer[:, k, :]], axis=1).ravel()
-        vals = np.tile(np.concatenate([scale, scale]), n_d)
+        rows = np.repeat(np.arange(n_u), n_t)
+        cols = form.closed[:, k, :].ravel()
+        vals = np.tile(scale, n_u)
         rhs = inputs.upgrade_units[program] * inputs.unit_cost[program][:, -1]
-        lp.add_rows(f"{program.value}_gap", [(d,) for d in inputs.units], rows, cols, vals, -INF, rhs)
+        lp.add_rows(f"{program.value}_gap", [(u,) for u in inputs.units], rows, cols, vals, -INF, rhs)
 
 
 def define_continuity_constraints(form: Formulation) -> None:
-    """``<program>_keep[d,t]``: what a recurring program funds stays funded.
+    """``<program>_keep[u,t]``: what a recurring program funds stays funded.
 
     Members once insured stay insured, subsidies once raised stay raised: the share
     of the gap closed never falls, ``closed_t / gap_t >= closed_{t-1} / gap_{t-1}``,
     written ``closed_t - (gap_t / gap_{t-1}) closed_{t-1} >= 0``.
     """
     inputs, lp = form.inputs, form.lp
-    n_d, n_t = inputs.shape
+    n_u, n_t = inputs.shape
     if n_t < 2:
         return
     for program in RECURRING_PROGRAMS:
         k = _program_index(program)
         gap = inputs.gap[program]
-        ratio = np.divide(gap[:, 1:], gap[:, :-1], out=np.zeros((n_d, n_t - 1)), where=gap[:, :-1] > 0)
-        r = np.arange(n_d * (n_t - 1))  # row (d, t) for t = second year .. last
-        rows = np.concatenate([r, r, r, r])
-        cols = np.concatenate([form.own[:, k, 1:].ravel(), form.transfer[:, k, 1:].ravel(),
-                               form.own[:, k, :-1].ravel(), form.transfer[:, k, :-1].ravel()])
-        vals = np.concatenate([np.ones(2 * r.size), -ratio.ravel(), -ratio.ravel()])
-        labels = [(d, t) for d in inputs.units for t in inputs.years[1:]]
+        ratio = np.divide(gap[:, 1:], gap[:, :-1], out=np.zeros((n_u, n_t - 1)), where=gap[:, :-1] > 0)
+        r = np.arange(n_u * (n_t - 1))  # row (u, t) for t = second year .. last
+        rows = np.concatenate([r, r])
+        cols = np.concatenate([form.closed[:, k, 1:].ravel(), form.closed[:, k, :-1].ravel()])
+        vals = np.concatenate([np.ones(r.size), -ratio.ravel()])
+        labels = [(u, t) for u in inputs.units for t in inputs.years[1:]]
         lp.add_rows(f"{program.value}_keep", labels, rows, cols, vals, 0.0, INF)
 
 
 def define_hard_requirement_constraints(form: Formulation) -> None:
     """Hard requirements, each with an ``unmet`` column for the money missing.
 
-    - ``office_space_deadline[d]`` (and ``service_space_deadline[d]`` if hard):
+    - ``office_space_deadline[u]`` (and ``service_space_deadline[u]`` if hard):
       committees upgraded by the deadline reach the target, in deadline-year yuan;
-    - ``minimum_wage[d,t]``: no member below the minimum wage from its start year;
-    - ``social_insurance[d,t]``: every member insured from the deadline year;
-    - ``operating_funds_standard[d,t]`` if the scenario makes operating funds hard.
+    - ``minimum_wage[u,t]``: no member below the minimum wage from its start year;
+    - ``social_insurance[u,t]``: every member insured from the deadline year;
+    - ``operating_funds_standard[u,t]`` if the scenario makes operating funds hard.
     """
     inputs, lp = form.inputs, form.lp
-    n_d, n_t = inputs.shape
+    n_u, n_t = inputs.shape
     years = inputs.years
     capital = {Program.OFFICE_SPACE: Requirement.OFFICE_SPACE_DEADLINE,
                Program.SERVICE_SPACE: Requirement.SERVICE_SPACE_DEADLINE}
@@ -391,13 +398,12 @@ def define_hard_requirement_constraints(form: Formulation) -> None:
         k = _program_index(program)
         price = inputs.price_index[program]
         scale = price[j_dl] / price[: j_dl + 1]
-        unmet_cols = _add_unmet(form, requirement, [(d, deadline) for d in inputs.units])
-        rows = np.repeat(np.arange(n_d), 2 * (j_dl + 1) + 1)
-        cols = np.concatenate([form.own[:, k, : j_dl + 1], form.transfer[:, k, : j_dl + 1],
-                               unmet_cols[:, None]], axis=1).ravel()
-        vals = np.tile(np.concatenate([scale, scale, [1.0]]), n_d)
+        unmet_cols = _add_unmet(form, requirement, [(u, deadline) for u in inputs.units])
+        rows = np.repeat(np.arange(n_u), (j_dl + 1) + 1)
+        cols = np.concatenate([form.closed[:, k, : j_dl + 1], unmet_cols[:, None]], axis=1).ravel()
+        vals = np.tile(np.concatenate([scale, [1.0]]), n_u)
         rhs = inputs.upgrade_units[program] * inputs.unit_cost[program][:, j_dl]
-        lp.add_rows(requirement.value, [(d,) for d in inputs.units], rows, cols, vals, rhs, INF)
+        lp.add_rows(requirement.value, [(u,) for u in inputs.units], rows, cols, vals, rhs, INF)
 
     recurring = [(Requirement.MINIMUM_WAGE, Program.MEMBER_SUBSIDY),
                  (Requirement.SOCIAL_INSURANCE, Program.SOCIAL_INSURANCE)]
@@ -409,22 +415,22 @@ def define_hard_requirement_constraints(form: Formulation) -> None:
         if j0 >= n_t:
             continue
         k = _program_index(program)
-        pairs = [(d, j) for d in range(n_d) for j in range(j0, n_t)]
-        unmet_cols = _add_unmet(form, requirement, [(inputs.units[d], years[j]) for d, j in pairs])
-        d_arr = np.array([d for d, _ in pairs])
+        pairs = [(u, j) for u in range(n_u) for j in range(j0, n_t)]
+        unmet_cols = _add_unmet(form, requirement, [(inputs.units[u], years[j]) for u, j in pairs])
+        u_arr = np.array([u for u, _ in pairs])
         j_arr = np.array([j for _, j in pairs])
         r = np.arange(len(pairs))
-        rows = np.concatenate([r, r, r])
-        cols = np.concatenate([form.own[d_arr, k, j_arr], form.transfer[d_arr, k, j_arr], unmet_cols])
-        lp.add_rows(requirement.value, [(inputs.units[d], years[j]) for d, j in pairs], rows, cols,
-                    np.ones(cols.size), inputs.hard[requirement][d_arr, j_arr], INF)
+        rows = np.concatenate([r, r])
+        cols = np.concatenate([form.closed[u_arr, k, j_arr], unmet_cols])
+        lp.add_rows(requirement.value, [(inputs.units[u], years[j]) for u, j in pairs], rows, cols,
+                    np.ones(cols.size), inputs.hard[requirement][u_arr, j_arr], INF)
 
 
 def _add_unmet(form: Formulation, requirement: Requirement, labels: list[tuple[str, int]]) -> np.ndarray:
     """Columns for money missing on ``requirement`` (one block per requirement)."""
     cols = form.lp.add_columns(f"unmet_{requirement.value}", labels, 0.0, INF)
-    for (d, t), c in zip(labels, cols):
-        form.unmet[(d, requirement, t)] = int(c)
+    for (u, t), c in zip(labels, cols):
+        form.unmet[(u, requirement, t)] = int(c)
     return cols
 
 
@@ -444,8 +450,7 @@ def define_objectives(form: Formulation) -> None:
     unmet = np.zeros(n)
     unmet[list(form.unmet.values())] = 1.0
     soft = np.zeros(n)
-    soft[form.own.ravel()] = -form.points.ravel()
-    soft[form.transfer.ravel()] = -form.points.ravel()
+    soft[form.closed.ravel()] = -form.points.ravel()
     if form.equity is not None:
         # The column is in scaled units (see _define_equity): its cost equals the
         # largest per-yuan value, so one objective spans a narrow range.
@@ -480,8 +485,8 @@ def _define_equity(form: Formulation) -> None:
     values = np.stack([inputs.soft_value[p] for p in PROGRAMS], axis=1)  # (U, P, T)
     row_of_unit = np.broadcast_to(renumber[inputs.unit_district][:, None, None], values.shape)
     keep = row_of_unit >= 0
-    rows = np.concatenate([row_of_unit[keep], row_of_unit[keep], np.arange(districts.size)])
-    cols = np.concatenate([form.own[keep], form.transfer[keep], np.full(districts.size, form.equity)])
-    coefs = np.concatenate([-values[keep], -values[keep], max_points[districts] * form.equity_scale])
+    rows = np.concatenate([row_of_unit[keep], np.arange(districts.size)])
+    cols = np.concatenate([form.closed[keep], np.full(districts.size, form.equity)])
+    coefs = np.concatenate([-values[keep], max_points[districts] * form.equity_scale])
     lp.add_rows("equity", [(inputs.districts[d],) for d in districts], rows, cols, coefs, -INF,
                 -offset[districts])

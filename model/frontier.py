@@ -132,7 +132,7 @@ def compute_frontier(scenario: Scenario, solver: SolverName | str = SolverName.H
     rows = []
     for total in sorted(set(totals)):
         sol = run(total)
-        closed = sol.x[form.own] + sol.x[form.transfer]
+        closed = sol.x[form.closed]
         counts = compliance_counts(inputs, closed)
         row = {"total_ceiling_yuan": total}
         row.update({f"ceiling_{y}_yuan": c for y, c in zip(inputs.years, ray.ceilings(total))})

@@ -253,6 +253,26 @@ def allocation_table(inputs: ModelInputs, own: np.ndarray, transfer: np.ndarray)
     return frame
 
 
+def ceiling_prices(form: Formulation, solution: LPSolution) -> tuple[np.ndarray, np.ndarray]:
+    """Shadow prices of each year's ceiling: soft points per yuan, missing yuan cut per yuan.
+
+    The LP minimises minus the soft points and the missing money; a looser ceiling
+    lowers both, so the prices are the negated row duals (tiny negatives are
+    round-off: a ceiling never hurts). The objective is lexicographic: where one
+    more yuan in a year cuts missing money, that comes first, and the soft price
+    there is not reported (NaN) - the soft stage's dual, taken with the missing
+    money held at its optimum, would credit the yuan with points it cannot buy
+    before the hard targets. Without duals (CBC) both are NaN.
+    """
+    rows = form.lp.rows_of("ceiling")
+    soft = -solution.duals[Stage.SOFT][rows]
+    hard = -solution.duals[Stage.HARD][rows]
+    soft = np.where(soft < 0, 0.0, soft)
+    hard = np.where(hard < 0, 0.0, hard)
+    soft = np.where(hard > 1e-9, np.nan, soft)
+    return soft, hard
+
+
 def gini(values: np.ndarray, weights: np.ndarray) -> float:
     """Gini coefficient of ``values`` (e.g. yuan per committee) with ``weights`` (committees)."""
     order = np.argsort(values)
@@ -314,8 +334,7 @@ def make_result(scenario: Scenario, inputs: ModelInputs, form: Formulation, solu
                 status_quo: Result | None = None) -> Result:
     """Turn an optimal LP solution into a :class:`Result`."""
     x = np.where(np.abs(solution.x) < 1e-6, 0.0, solution.x)  # solver round-off near zero
-    own = x[form.own]
-    transfer = x[form.transfer]
+    own, transfer = form.money(x)
     closed = own + transfer
 
     unmet_records = []
@@ -330,22 +349,15 @@ def make_result(scenario: Scenario, inputs: ModelInputs, form: Formulation, solu
     missing = float(unmet["missing_yuan"].sum()) if len(unmet) else 0.0
     status = Status.HARD_TARGETS_UNMET if missing > UNMET_TOLERANCE_YUAN else Status.OPTIMAL
 
-    ceiling_rows = form.lp.row_blocks["ceiling"]
-    sl = slice(ceiling_rows.start, ceiling_rows.stop)
-    # The LP minimises minus the soft points and the missing money: a looser ceiling
-    # lowers both, so the shadow prices are the negated row duals.
-    soft_price = -solution.duals[Stage.SOFT][sl]
-    hard_price = -solution.duals[Stage.HARD][sl]
+    soft_price, hard_price = ceiling_prices(form, solution)
     money = pd.DataFrame({
         "year": inputs.years,
         "ceiling_yuan": inputs.ceiling,
         "transfers_yuan": transfer.sum(axis=(0, 1)),
         "own_yuan": own.sum(axis=(0, 1)),
         "capacity_yuan": inputs.capacity.sum(axis=0),
-        # Tiny negative values are solver round-off (a ceiling never hurts); NaN
-        # (no duals from the solver) stays NaN.
-        "shadow_price_points_per_yuan": np.where(soft_price < 0, 0.0, soft_price),
-        "shadow_price_missing_yuan_per_yuan": np.where(hard_price < 0, 0.0, hard_price),
+        "shadow_price_points_per_yuan": soft_price,
+        "shadow_price_missing_yuan_per_yuan": hard_price,
     })
     money["ceiling_used_share"] = np.divide(money["transfers_yuan"], money["ceiling_yuan"],
                                             out=np.zeros(len(money)), where=money["ceiling_yuan"] > 0)

@@ -320,7 +320,10 @@ def _is_source_prefix(key: str) -> bool:
     if key == "units" or key.startswith("units."):
         return key == "units" or key.split(".", 1)[1] in UNIT_COLUMNS_BY_NAME
     if key.startswith("districts."):
-        return key.split(".", 1)[1] in DISTRICT_COLUMNS_BY_NAME or parameter_for(key) is not None
+        # districts.<column>, districts.<id> or districts.<id>.<column>
+        parts = key.split(".")
+        return (parameter_for(key) is not None or len(parts) == 2
+                or (len(parts) == 3 and parts[2] in DISTRICT_COLUMNS_BY_NAME))
     return any(p.key == key or p.key.startswith(key + ".") for p in PARAMETERS)
 
 

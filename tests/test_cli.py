@@ -169,3 +169,24 @@ def test_run_diagnoses_unmet_targets_and_reports_sensitivity(tmp_path):
 def test_sensitivity_needs_highs():
     done = budgetsim("run", str(FIXTURES / "hand" / "hand.toml"), "--sensitivity", "--solver", "cbc")
     assert done.returncode == 2 and "needs --solver highs" in done.stderr
+
+
+def test_compare_scenarios_and_baselines(tmp_path):
+    done = budgetsim("compare", str(FIXTURES / "hand" / "hand.toml"), str(FIXTURES / "hand" / "hand-tight.toml"),
+                     "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "hand.toml / per_capita" in done.stdout
+    with (tmp_path / "comparison.csv").open(encoding="utf-8") as f:
+        rows = {r["metric"]: r for r in csv.DictReader(f)}
+    # The hand-derived figures (test_decision_analysis): optimum 23.912 points,
+    # equal amounts 21.2, per capita 10,000 yuan short.
+    assert float(rows["soft_points"]["hand.toml"]) == pytest.approx(23.912, abs=1e-4)
+    assert float(rows["soft_points"]["hand.toml / equal_per_committee"]) == pytest.approx(21.2, abs=1e-4)
+    assert float(rows["missing_hard_yuan"]["hand.toml / per_capita"]) == pytest.approx(10_000, abs=1)
+    assert float(rows["missing_hard_yuan"]["hand-tight.toml"]) == pytest.approx(20_000, abs=1)
+    with (tmp_path / "input_differences.csv").open(encoding="utf-8") as f:
+        keys = {r["key"] for r in csv.DictReader(f)}
+    assert keys == {"city.ceiling_yuan.2006", "city.ceiling_yuan.2007"}
+    with (tmp_path / "district_changes.csv").open(encoding="utf-8") as f:
+        beta = [r for r in csv.DictReader(f) if r["scenario"] == "hand-tight.toml" and r["district"] == "beta"][0]
+    assert float(beta["transfers_change_yuan"]) == pytest.approx(40_000 - 185_600, abs=1)

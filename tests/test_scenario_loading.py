@@ -180,3 +180,13 @@ def test_unit_table_errors(tmp_path):
     found = "\n".join(problems_of(lambda: load_scenario(tmp_path / "hand-communities.toml")))
     assert ("hand-communities.csv: row 4 (beta-1), columns service_below_renovated + service_below_new: "
             "must not exceed committees (10), got 14") in found
+
+
+def test_a_variant_may_cite_one_district_cell(workdir):
+    (workdir / "variant.toml").write_text(
+        'base = "tianjin-2006.toml"\n[districts.hedong]\ncapacity_yuan = 9000000\n'
+        '[sources]\n"districts.hedong.capacity_yuan" = "assumption: Hedong adds its land sales"\n',
+        encoding="utf-8")
+    scenario = load_scenario(workdir / "variant.toml")
+    assert scenario.districts.loc["hedong", "capacity_yuan"] == 9_000_000
+    assert scenario.uncited() == []
