@@ -429,10 +429,18 @@ QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
 def quantile_rows(name: str, values: np.ndarray) -> list:
-    """``metric, mean, sd, min, q05, q25, q50, q75, q95, max`` of one metric (exact)."""
+    """``metric, mean, sd, min, q05, q25, q50, q75, q95, max, draws`` of one metric (exact).
+
+    Draws without a value (NaN: e.g. the soft shadow price of a year whose extra
+    money first cuts missing money) are left out; ``draws`` counts the others.
+    """
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        return [name, *[float("nan")] * (len(QUANTILES) + 4), 0]
     q = np.quantile(values, QUANTILES)
     return [name, float(values.mean()), float(values.std(ddof=1)) if values.size > 1 else 0.0,
-            float(values.min()), *map(float, q), float(values.max())]
+            float(values.min()), *map(float, q), float(values.max()), int(values.size)]
 
 
-QUANTILE_HEADER = ["metric", "mean", "sd", "min", *[f"q{int(round(100 * q)):02d}" for q in QUANTILES], "max"]
+QUANTILE_HEADER = ["metric", "mean", "sd", "min", *[f"q{int(round(100 * q)):02d}" for q in QUANTILES], "max",
+                   "draws"]
