@@ -51,10 +51,14 @@ class Sensitivity:
     targets: pd.DataFrame
     deadlines: pd.DataFrame
     methods: dict[str, str] = field(default_factory=dict)
+    target_rows: pd.DataFrame | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {"sensitivity_ceiling": self.ceiling, "sensitivity_next_million": self.next_million,
-                "sensitivity_targets": self.targets, "sensitivity_deadlines": self.deadlines}
+        tables = {"sensitivity_ceiling": self.ceiling, "sensitivity_next_million": self.next_million,
+                  "sensitivity_targets": self.targets, "sensitivity_deadlines": self.deadlines}
+        if self.target_rows is not None:
+            tables["sensitivity_target_rows"] = self.target_rows
+        return tables
 
     def summary(self) -> dict:
         def records(frame: pd.DataFrame) -> list[dict]:
@@ -285,6 +289,45 @@ def _compliance_given_up(result: Result, moved: Result, requirement: Requirement
     return result.compliance_by_year()[program][year] - moved.compliance_by_year()[program][year]
 
 
+def target_row_prices(scenario: Scenario, result: Result, solver: SolverName | str = SolverName.HIGHS
+                      ) -> pd.DataFrame:
+    """The shadow price of every hard-target row: each unit, requirement and year.
+
+    When every hard target is met, ``price`` is the soft points lost per extra yuan
+    the row requires (stage-2 dual); otherwise the extra missing money per yuan
+    (stage-1 dual). A dual is exact for small changes where the optimum is not
+    degenerate; at a degenerate point it is one of the slopes between the left and
+    right derivatives. :func:`target_sensitivity` gives each requirement's price
+    with its range, checked by re-solving.
+    """
+    inputs = build_inputs(scenario)
+    form = formulate(inputs)
+    lp = form.lp
+    solution = solve(lp, 2, solver, inputs.stage_tolerance)
+    feasible = result.status == Status.OPTIMAL
+    stage = Stage.SOFT if feasible else Stage.HARD
+    district_of = dict(zip(inputs.units, np.asarray(inputs.districts)[inputs.unit_district]))
+    frames = []
+    for requirement, block in requirement_blocks(lp).items():
+        labels = lp.row_blocks[block].labels
+        amount, _ = lp.row_bounds(block)
+        frames.append(pd.DataFrame({
+            "requirement": requirement.value,
+            "district": [district_of[label[0]] for label in labels],
+            "unit": [label[0] for label in labels],
+            "year": [label[1] if len(label) > 1 else inputs.deadlines[requirement] for label in labels],
+            "requirement_yuan": amount,
+            "price": solution.duals[stage][lp.rows_of(block)] + 0.0,
+            "price_unit": "points lost per yuan" if feasible else "missing yuan per yuan",
+        }))
+    if not frames:
+        return pd.DataFrame(columns=["requirement", "district", "year", "requirement_yuan", "price", "price_unit"])
+    table = pd.concat(frames, ignore_index=True)
+    if not inputs.unit_level:
+        table = table.drop(columns=["unit"])
+    return table[table["requirement_yuan"] > 0].reset_index(drop=True)
+
+
 def sensitivity(scenario: Scenario, result: Result, solver: SolverName | str = SolverName.HIGHS,
                 frontier: Frontier | None = None) -> Sensitivity:
     """Every sensitivity table for ``scenario`` and its ``result``."""
@@ -294,6 +337,7 @@ def sensitivity(scenario: Scenario, result: Result, solver: SolverName | str = S
         next_million=next_million,
         targets=target_sensitivity(scenario, result, solver, frontier),
         deadlines=deadline_sensitivity(scenario, result, solver, frontier),
+        target_rows=target_row_prices(scenario, result, solver),
         methods={
             "price": "dual of ceiling[t] (HiGHS)",
             "holds_from/to": "re-solving: nearest breakpoints of the optimum in that year's ceiling",
@@ -301,6 +345,7 @@ def sensitivity(scenario: Scenario, result: Result, solver: SolverName | str = S
             "targets": "duals of the requirement's rows weighted by their amounts; range and dropping by re-solving",
             "money_equivalent": "budget frontier: extra horizon ceiling with today's year profile buying the same points",
             "deadlines": "re-solving with the deadline one year later",
+            "target_rows": "duals of each hard-target row (HiGHS): per unit, requirement and year",
         },
     )
 

@@ -266,3 +266,18 @@ def test_equity_weight_raises_the_worst_coverage(default_scenario, default_resul
     fair = solve(default_scenario.with_overrides({"weights.equity": 1.0}), status_quo=False)
     assert fair.status == Status.OPTIMAL
     assert fair.equity["min_coverage"] > default_result.equity["min_coverage"] + 1e-3
+
+
+def test_every_hard_target_row_has_its_price(hand):
+    from model.sensitivity import target_row_prices
+
+    scenario, result = hand
+    rows = target_row_prices(scenario, result).set_index(["requirement", "district", "year"])
+    # A 2006 yuan of beta's minimum wage costs 2006 rooms (4e-5), a 2007 yuan 2007
+    # rooms (2e-5); alpha's office and insurance money comes out of 2007 transfers.
+    assert rows.loc[("minimum_wage", "beta", 2006), "price"] == pytest.approx(4e-5, rel=1e-6)
+    assert rows.loc[("minimum_wage", "beta", 2007), "price"] == pytest.approx(2e-5, rel=1e-6)
+    assert rows.loc[("office_space_deadline", "alpha", 2007), "price"] == pytest.approx(2e-5, rel=1e-6)
+    assert rows.loc[("social_insurance", "alpha", 2006), "price"] == pytest.approx(2e-5, rel=1e-6)
+    assert rows.loc[("minimum_wage", "beta", 2006), "requirement_yuan"] == pytest.approx(60_000)
+    assert set(rows.price_unit) == {"points lost per yuan"}
