@@ -309,7 +309,7 @@ TEXT: dict[str, tuple[str, str]] = {
                       "current one.", "选择 2 至 4 个情景：内置、本次会话保存、上传或当前情景。"),
     "compare_choose": ("Scenarios", "情景"),
     "compare_reference": ("Reference", "参照情景"),
-    "compare_need_two": ("Pick at least two scenarios.", "请至少选择两个情景。"),
+    "compare_need_two": ("Pick at least two scenarios, or one with the baselines.", "请至少选择两个情景，或选择一个情景并加入规则基准。"),
     "edited": ("{label} (edited)", "{label}（已修改）"),
     "side_by_side": ("Headline figures side by side", "主要指标对比"),
     "difference_vs": ("Columns marked Δ are the difference against the reference, {ref}.",
@@ -324,6 +324,36 @@ TEXT: dict[str, tuple[str, str]] = {
     "inputs_differ": ("Inputs that differ", "不同的输入"),
     "no_input_differences": ("These scenarios have the same inputs.", "这些情景的输入相同。"),
     "compare_failed": ("{label} cannot be compared:", "{label} 无法比较："),
+    "compare_baselines": ("Add the rule-based baselines of the reference", "加入参照情景的规则基准"),
+    "compare_baselines_help": ("What a bureau would get without the optimiser: the reference's ceiling split by "
+                               "a rule (no transfers, equal per committee, pro rata to gap, per capita, the "
+                               "equalisation formula), then spent by the districts by the same rules as the "
+                               "optimum. One scenario is enough to compare with them.",
+                               "不使用优化模型时的结果：按某一规则分配参照情景的上限（无转移支付、按居委会定额、按缺口比例、"
+                               "按人口、均衡性转移支付公式），各区县再按与最优解相同的规则使用资金。选择一个情景即可与之比较。"),
+    "compare_baselines_solving": ("Solving the five rule-based baselines of {label}…", "正在求解 {label} 的五个规则基准…"),
+    "compare_baselines_note": ("Baselines split the ceiling of {label} by their rule; a rule fixes each district's "
+                               "grant, so the value of one more million of ceiling is not defined for them "
+                               "(shown as –).",
+                               "规则基准按各自规则分配 {label} 的上限；规则固定了各区县的补助额，因此对它们而言"
+                               "“上限每增加 100 万元的价值”没有定义（显示为 –）。"),
+    "baseline_label": ("{label} · {rule}", "{label} · {rule}"),
+    "cmp_programs": ("Change by district and program (against {ref})", "按区县和项目的变化（与 {ref} 相比）"),
+    "cmp_programs_option": ("Option", "方案"),
+    "cmp_programs_same": ("{option} closes the same gaps in every district and program.",
+                          "{option} 在各区县、各项目弥补的缺口相同。"),
+    "cmp_programs_caption": ("{option}: money closing gaps over the plan (own and city), change per district and "
+                             "program; blue more, red less. Only districts and programs that change are shown.",
+                             "{option}：整个规划期弥补缺口的资金（自有和市级）按区县和项目的变化；蓝色为增加，红色为减少。"
+                             "只显示有变化的区县和项目。"),
+    "cmp_programs_table": ("As a table ({n} rows)", "表格（{n} 行）"),
+    "winners_table": ("As a table ({n} rows)", "表格（{n} 行）"),
+    "cmp_col_closed_change": ("money closing gaps, change", "弥补缺口资金变化"),
+    "cmp_col_transfers_change": ("city transfers, change", "市级转移支付变化"),
+    "cmp_col_share_change": ("share at standard, change (last year)", "达标率变化（最后一年）"),
+    "cmp_programs_help": ("City transfers are attributed to programs in proportion to the money they close in "
+                          "each district and year; summed over programs they are the district's change above.",
+                          "市级转移支付按各区县、各年份各项目弥补的资金比例分摊；各项目相加即上表中该区县的变化。"),
     # --- frontier page ---
     "fr_title": ("Budget frontier: {title}", "预算前沿：{title}"),
     "fr_intro": ("What each total ceiling over the plan would buy, from zero to the amount beyond which "
@@ -467,6 +497,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "table_differences": ("Differences against the reference", "与参照情景的差异"),
     "table_districts": ("Transfers by district against the reference", "各区县转移支付与参照情景的差异"),
     "table_inputs": ("Inputs that differ", "不同的输入"),
+    "table_programs": ("Change by district and program against the reference", "按区县和项目与参照情景的差异"),
     "table_equity_by_district": ("Equity by district", "各区县公平情况"),
     "table_sensitivity_ceiling": ("Ceiling prices and their ranges", "上限影子价格及其区间"),
     "table_sensitivity_next_million": ("Where ±1M yuan goes", "增减 100 万元的去向"),
@@ -588,6 +619,14 @@ UNIT_LABELS: dict[str, str] = {
     "members": "人", "m2": "平方米", "10k yuan/year": "万元/年", "10k yuan": "万元", "-": "-",
 }
 
+RULE_LABELS: dict[str, tuple[str, str]] = {
+    "status_quo": ("Status quo (no transfers)", "维持现状（无转移支付）"),
+    "equal_per_committee": ("Equal per committee (定额)", "按居委会定额"),
+    "pro_rata_gap": ("Pro rata to gap", "按缺口比例"),
+    "per_capita": ("Per capita", "按人口"),
+    "equalisation": ("Equalisation formula", "均衡性转移支付公式"),
+}
+
 AREA_LABELS: dict[str, tuple[str, str]] = {
     "central": ("central", "中心城区"), "coastal": ("coastal", "滨海"),
     "suburban": ("suburban", "环城"), "outer": ("outer", "远郊"),
@@ -632,6 +671,10 @@ def column_label(name: str) -> str:
 
 def unit_label(unit: str) -> str:
     return UNIT_LABELS.get(unit, unit) if language() == "zh" else unit.replace("m2", "m²")
+
+
+def rule_label(rule: str) -> str:
+    return _pick(RULE_LABELS.get(rule, (rule, rule)))
 
 
 def area_label(area: str) -> str:
