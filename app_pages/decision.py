@@ -231,8 +231,15 @@ def show_analysis(s: Sensitivity, scenario: Scenario, result: Result, title: str
             row[f"{t('an_col_price_missing')} ({unit})"] = wan(r["price"] * 1e6)
         else:
             row[t("an_col_price_points")] = number(r["price"] * 1e6, 2)
-        row[f"{t('an_col_holds')} ({unit})"] = f"{wan(r['holds_from_yuan'])} – " + (
+        holds = f"{wan(r['holds_from_yuan'])} – " + (
             wan(r["holds_to_yuan"]) if np.isfinite(r["holds_to_yuan"]) else t("an_no_limit"))
+        # Today's ceiling at a breakpoint: the dual is the slope on one side only.
+        at_kink = 1e-6 * max(1.0, r["ceiling_yuan"])
+        if abs(r["holds_to_yuan"] - r["ceiling_yuan"]) <= at_kink:
+            holds += f" ({t('an_cuts_only')})"
+        elif abs(r["holds_from_yuan"] - r["ceiling_yuan"]) <= at_kink and r["ceiling_yuan"] > 0:
+            holds += f" ({t('an_rises_only')})"
+        row[f"{t('an_col_holds')} ({unit})"] = holds
         for sign in ("plus", "minus"):
             label = t(f"an_col_{sign}")
             points = r.get(f"{sign}_million_points", np.nan)
@@ -273,8 +280,11 @@ def show_analysis(s: Sensitivity, scenario: Scenario, result: Result, title: str
                 table = pd.DataFrame({
                     t("col_district"): shown["district"].map(lambda d: names.get(d, d)),
                     t("col_program"): shown["program"].map(program_label),
-                    f"{t('an_col_closed')} ({unit})": shown["closed_yuan"] / WAN,
-                    f"{t('an_col_transfer')} ({unit})": shown["transfer_yuan"] / WAN,
+                    # solver round-off (a few yuan) shows as 0.0, not -0.0
+                    f"{t('an_col_closed')} ({unit})": shown["closed_yuan"].where(
+                        shown["closed_yuan"].abs() >= SHOWN_MINIMUM_YUAN, 0.0) / WAN,
+                    f"{t('an_col_transfer')} ({unit})": shown["transfer_yuan"].where(
+                        shown["transfer_yuan"].abs() >= SHOWN_MINIMUM_YUAN, 0.0) / WAN,
                 })
                 config = {c: st.column_config.NumberColumn(c, format="%+,.1f") for c in table.columns[2:]}
                 st.dataframe(table, hide_index=True, width="stretch", column_config=config)
@@ -310,6 +320,7 @@ def show_analysis(s: Sensitivity, scenario: Scenario, result: Result, title: str
                else f"{int(r['from_year'])}"}
         if moved is None or moved != moved:
             row[t("an_col_gain")] = t("an_last_year")
+            row[t("an_col_given_up")] = "–"
         else:
             parts = []
             if abs(r.get("missing_reduced_yuan", 0.0)) >= 0.5:

@@ -123,7 +123,7 @@ def headline_section(scenario: Scenario, result: Result, previous: pd.Series | N
         config = {}
         for column in shown.columns:
             if column not in (t("col_requirement"), t("col_district")):
-                label = f"{column} ({unit})"
+                label = f"{t('col_total') if column == 'total' else column} ({unit})"
                 shown[column] = shown[column] / 1e4
                 shown = shown.rename(columns={column: label})
                 config[label] = st.column_config.NumberColumn(label, format="%,.1f")

@@ -345,6 +345,16 @@ def test_the_diagnosis_of_the_hand_case_by_hand():
     text = " ".join(m.value for m in at.markdown)
     assert "Money that runs out: the city ceiling in 2006, 2007." in text
     assert "The minimum wage is not lowered" in text
+    # The 2006 dual (1 yuan of missing money per yuan) holds for cuts only: beta's wage
+    # share may not fall from 2006 to 2007 and 2007 has 50,000 of the 60,000, so more 2006
+    # money cannot pay 2006 wages; it closes every soft gap instead (36 points, from 5.6).
+    at = ok(next(b for b in at.button if b.label == "Compute the analysis").click().run())
+    prices = frame_with(at, "price holds for ceilings (10k yuan)").set_index("year")
+    assert prices.loc["2006", "missing money cut per +1M yuan (10k yuan)"] == "100"
+    assert prices.loc["2006", "price holds for ceilings (10k yuan)"] == (
+        "0 – 2.0 (today's ceiling is a breakpoint: the price holds for cuts only; see ±1M)")
+    assert prices.loc["2006", "+1M yuan that year"] == "+30.4 points"
+    assert prices.loc["2007", "+1M yuan that year"] == "missing -1.0 10k yuan; +22.4 points"
 
 
 def test_the_analysis_is_computed_on_demand_with_the_models_numbers():
