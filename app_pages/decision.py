@@ -273,7 +273,7 @@ def show_analysis(s: Sensitivity, scenario: Scenario, result: Result, title: str
             st.caption(t("an_nowhere_year", year=year))
         else:
             st.caption(t("an_where_caption", change=money(change, True), year=year))
-            left, right = st.columns([3, 2])
+            left, right = st.columns([1, 1])
             with left:
                 st.altair_chart(next_million_chart(shown, names), width="stretch")
             with right:
@@ -325,13 +325,14 @@ def show_analysis(s: Sensitivity, scenario: Scenario, result: Result, title: str
             parts = []
             if abs(r.get("missing_reduced_yuan", 0.0)) >= 0.5:
                 parts.append(t("an_missing_change", change=money(-r["missing_reduced_yuan"], True)))
-            if abs(r["points_gain"]) >= 0.05 or not parts:
+            if abs(r["points_gain"]) >= 0.05:
                 parts.append(t("points", value=number(r["points_gain"], 1, signed=True)))
-            equivalent = r.get("money_equivalent_yuan", np.nan)
-            if equivalent == equivalent and np.isfinite(equivalent):
-                parts.append(t("an_worth", money=money(equivalent)))
-            row[t("an_col_gain")] = "; ".join(parts)
-            row[t("an_col_given_up")] = t("an_given_up", pts=pts(-r["compliance_given_up"]), year=int(r["from_year"]))
+                equivalent = r.get("money_equivalent_yuan", np.nan)
+                if equivalent == equivalent and np.isfinite(equivalent):
+                    parts.append(t("an_worth", money=money(equivalent)))
+            row[t("an_col_gain")] = "; ".join(parts) if parts else t("an_nothing")
+            given_up = -r["compliance_given_up"] if abs(r["compliance_given_up"]) >= 5e-4 else 0.0
+            row[t("an_col_given_up")] = t("an_given_up", pts=pts(given_up), year=int(r["from_year"]))
         rows.append(row)
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

@@ -71,10 +71,11 @@ def domain_end(frontier: Frontier, whole: bool) -> float:
     return min(last, max(2.0 * frontier.current_total_yuan, 1.2 * anchor)) or last
 
 
-def markers(frontier: Frontier) -> pd.DataFrame:
+def markers(frontier: Frontier, end: float) -> pd.DataFrame:
     """Vertical marks: today's ceiling, where hard targets are met, where money stops buying.
 
-    ``ypix`` staggers the labels so that marks close together stay legible.
+    ``ypix`` staggers the labels so that marks close together stay legible; ``left`` puts
+    a label on the left of its line (near the right edge, or left of today's line).
     """
     rows = [{"wan": frontier.current_total_yuan / WAN, "label": t("fr_mark_today"), "kind": "today"}]
     if frontier.feasible_from_yuan:
@@ -83,8 +84,9 @@ def markers(frontier: Frontier) -> pd.DataFrame:
         rows.append({"wan": frontier.saturates_at_yuan / WAN, "label": t("fr_mark_saturates"), "kind": "mark"})
     marks = pd.DataFrame(rows)
     marks["ypix"] = 4 + 16 * np.arange(len(marks))
-    # Labels left of today's line sit on the left of their own line, the others on the right.
-    marks["left"] = marks["wan"] < frontier.current_total_yuan / WAN - 1e-9
+    where = marks["wan"] / max(end / WAN, 1e-9)
+    left_of_today = marks["wan"] < frontier.current_total_yuan / WAN - 1e-9
+    marks["left"] = (where > 0.85) | (left_of_today & (where >= 0.15))
     return marks
 
 
@@ -136,7 +138,7 @@ def points_chart(frontier: Frontier, end: float) -> alt.LayerChart:
         base.mark_point(filled=True, size=45, opacity=1, clip=True).encode(
             color=alt.condition("datum.current", alt.value(TODAY_COLOUR), alt.value("#1f77b4")),
             tooltip=tooltip),
-        *marker_layers(markers(frontier), x, labelled=True),
+        *marker_layers(markers(frontier, end), x, labelled=True),
     ).properties(height=320)
 
 
@@ -156,7 +158,7 @@ def missing_chart(frontier: Frontier, end: float, labelled: bool) -> alt.LayerCh
             color=alt.condition("datum.current", alt.value(TODAY_COLOUR), alt.value("#8c564b")),
             tooltip=[alt.Tooltip("wan:Q", format=",.1f", title=f"{t('fr_total')} ({unit})"),
                      alt.Tooltip("missing:Q", format=",.1f", title=f"{t('col_missing')} ({unit})")]),
-        *marker_layers(markers(frontier), x, labelled=labelled),
+        *marker_layers(markers(frontier, end), x, labelled=labelled),
     ).properties(height=220 if not labelled else 320)
 
 
@@ -182,7 +184,7 @@ def compliance_chart(frontier: Frontier, end: float, last_year: int) -> alt.Laye
         tooltip=[alt.Tooltip("program:N", title=t("col_program")),
                  alt.Tooltip("wan:Q", format=",.1f", title=f"{t('fr_total')} ({unit})"),
                  alt.Tooltip("share:Q", format=".1%", title=t("col_share"))])
-    return alt.layer(lines, *marker_layers(markers(frontier), x, labelled=False)).properties(height=300)
+    return alt.layer(lines, *marker_layers(markers(frontier, end), x, labelled=False)).properties(height=300)
 
 
 def breakpoint_table(frontier: Frontier, years: list[int]) -> tuple[pd.DataFrame, dict]:
@@ -207,9 +209,8 @@ def breakpoint_table(frontier: Frontier, years: list[int]) -> tuple[pd.DataFrame
     label = t("m_soft_points")
     out[label] = points["soft_points"]
     config[label] = st.column_config.NumberColumn(label, format="%,.2f")
-    label = t("fr_col_rate")
-    out[label] = points["points_per_million_yuan"]
-    config[label] = st.column_config.NumberColumn(label, format="%,.2f")
+    # not defined while hard money is missing (points come after it): shown as –, not "None"
+    out[t("fr_col_rate")] = points["points_per_million_yuan"].map(lambda v: "–" if v != v else f"{v:,.2f}")
     for program in PROGRAMS:
         label = f"{program_label(program.value)}, {years[-1]}"
         out[label] = points[f"compliance_{program.value}"] * 100

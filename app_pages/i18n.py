@@ -259,7 +259,7 @@ TEXT: dict[str, tuple[str, str]] = {
                       "弥补的资金比例分摊。此处略去小于 0.05 万元的变化，下载文件包含全部行。"),
     "an_targets": ("What each hard target costs at the margin", "各硬性目标的边际代价"),
     "an_col_requirement_money": ("money it asks for", "所需资金"),
-    "an_col_marginal_points": ("points given up per +1M yuan of target", "目标每增加 100 万元损失的得分"),
+    "an_col_marginal_points": ("points lost per +1M yuan of target", "目标每增加 100 万元损失的得分"),
     "an_col_target_holds": ("holds for targets (share of today's)", "价格成立的目标范围（占当前比例）"),
     "an_col_drop_points": ("dropping it gains (points)", "取消此目标可增加得分"),
     "an_col_drop_money": ("worth in ceiling", "相当于追加上限"),
@@ -283,6 +283,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "an_col_given_up": ("what it gives up", "代价"),
     "an_last_year": ("already the last year of the plan", "已是规划期最后一年"),
     "an_worth": ("worth {money} of ceiling", "相当于 {money} 上限"),
+    "an_nothing": ("nothing", "无"),
     "an_given_up": ("{pts} at standard in {year}", "{year} 年达标率 {pts}"),
     "an_method": ("Methods: prices are the LP's duals (HiGHS); ranges, ±1M, dropped targets and moved deadlines "
                   "are found by solving the model again; money equivalents come from the budget frontier.",
@@ -375,8 +376,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "fr_saturates_help": ("Beyond this total every gap that city money can close is closed.",
                           "超过此总额后，市级资金能够弥补的缺口均已弥补。"),
     "fr_plus_million": ("+1M yuan of total ceiling buys", "总上限增加 100 万元可得"),
-    "fr_plus_million_missing": ("+1M yuan of total ceiling cuts missing money by",
-                                "总上限增加 100 万元减少的资金缺口"),
+    "fr_plus_million_missing": ("Missing money cut by +1M of total ceiling", "总上限增 100 万元减少缺口"),
     "fr_step_help": ("Read off the frontier (exact: the curve is straight between breakpoints), with the "
                      "million spread over the years like today's ceiling. The Results page's value of one "
                      "more million is per year instead.",

@@ -284,7 +284,8 @@ def test_the_frontier_page_shows_the_models_breakpoints():
     # and the frontier is the one derived by hand (tests/test_decision_analysis.py)
     kinks = table[table["breakpoint"]]
     assert kinks["total ceiling (10k yuan)"].tolist() == pytest.approx([6.0, 7.44, 8.88, 47.44, 86.0], abs=1e-4)
-    assert kinks["points per +1M yuan (to the next row)"].tolist() == pytest.approx([1000, 40, 30, 10, 0], abs=1e-3)
+    assert kinks["points per +1M yuan (to the next row)"].tolist() == ["1,000.00", "40.00", "30.00", "10.00", "0.00"]
+    assert table["points per +1M yuan (to the next row)"].iloc[0] == "–"  # hard money missing at 0
     assert table.loc[table["today"], "Soft points"].tolist() == pytest.approx([23.912], abs=1e-4)
     assert metric(at, "Today's total ceiling").value == "20"
     assert metric(at, "Hard targets met from").value == "6"
@@ -373,9 +374,9 @@ def test_the_analysis_is_computed_on_demand_with_the_models_numbers():
     assert prices.loc["2006", "−1M yuan that year"] == "missing +3.0 10k yuan; -2.8 points"
     where = frame_with(at, "money closing gaps (10k yuan)")
     assert where.iloc[0].tolist()[:3] == ["Beta", "Service rooms", pytest.approx(27.44, abs=1e-3)]
-    targets = frame_with(at, "points given up per +1M yuan of target").set_index("requirement")
+    targets = frame_with(at, "points lost per +1M yuan of target").set_index("requirement")
     office = targets.loc["Offices at standard by the deadline"]
-    assert office["points given up per +1M yuan of target"] == "20.00"
+    assert office["points lost per +1M yuan of target"] == "20.00"
     assert office["holds for targets (share of today's)"] == "82% – 100%"
     assert office["dropping it gains (points)"] == "+0.3"
     assert office["worth in ceiling (10k yuan)"] == "1.0"  # 0.288 points at 3e-5 a yuan: 9,600 yuan
