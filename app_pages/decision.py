@@ -55,6 +55,11 @@ def years_text(years: list[int]) -> str:
 def diagnosis_section(scenario: Scenario, result: Result, ref: ScenarioRef) -> None:
     """The diagnosis of unmet hard targets (computed here, with progress; cached)."""
     st.subheader(t("dx_heading"))
+    if state.is_large(scenario) and not state.requested("diagnosis", ref):
+        st.info(t("large_scenario", units=f"{len(scenario.unit_table):,}"))
+        st.button(t("dx_button"), key="diagnosis_button", icon=":material/troubleshoot:",
+                  on_click=state.request, args=("diagnosis", ref))
+        return
     progress = st.progress(0.0, text=t("dx_step_frontier"))
     state.frontier_of(ref)
     progress.progress(0.5, text=t("dx_step_diagnosis"))
@@ -205,10 +210,12 @@ def alternatives_table(d: Diagnosis, names: Mapping[str, str]) -> pd.DataFrame:
 def analysis_section(scenario: Scenario, result: Result, ref: ScenarioRef, title: str) -> None:
     """Shadow prices, ranges, the next million, target and deadline costs (on demand, cached)."""
     st.subheader(t("an_heading"))
-    if not state.analysis_requested(ref):
+    if not state.requested("analysis", ref):
         st.caption(t("an_intro"))
+        if state.is_large(scenario):
+            st.warning(t("large_scenario", units=f"{len(scenario.unit_table):,}"))
         st.button(t("an_button"), key="analysis_button", icon=":material/calculate:",
-                  on_click=state.request_analysis, args=(ref,))
+                  on_click=state.request, args=("analysis", ref))
         return
     progress = st.progress(0.0, text=t("an_step_frontier"))
     state.frontier_of(ref)

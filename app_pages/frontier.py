@@ -235,6 +235,13 @@ def main() -> None:
     ref = state.current()
     try:
         scenario = state.load(ref)
+        if state.is_large(scenario) and not state.requested("frontier", ref):
+            st.title(t("fr_title", title=state.label_of(ref)))
+            st.caption(t("fr_intro"))
+            st.info(t("large_scenario", units=f"{len(scenario.unit_table):,}"))
+            st.button(t("fr_button"), key="frontier_button", icon=":material/show_chart:",
+                      on_click=state.request, args=("frontier", ref))
+            return
         with st.spinner(t("fr_computing"), show_time=True):
             frontier = state.frontier_of(ref)
     except ScenarioError as exc:

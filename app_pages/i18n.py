@@ -145,6 +145,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "provenance": ("Solved with {solver} in {seconds:.2f} s · scenario sha256 {sha}",
                    "求解器 {solver}，用时 {seconds:.2f} 秒 · 情景 sha256 {sha}"),
     "list_sep": (", ", "、"),
+    "large_scenario": ("This scenario has {units} units (communities): the decision analysis solves its LP many "
+                       "times and each solve takes tens of seconds here, so it can run for a long time and "
+                       "this page waits meanwhile. It starts only when you ask.",
+                       "本情景有 {units} 个单位（社区）：决策分析需要多次求解线性规划，每次求解需数十秒，"
+                       "因此可能运行很长时间，期间本页需等待。只有在您要求时才开始。"),
+    "fr_button": ("Compute the frontier", "计算预算前沿"),
+    "dx_button": ("Diagnose the unmet hard targets", "诊断未满足的硬性目标"),
     # --- results: why hard targets fail, and what would fix it ---
     "dx_heading": ("Why, and what would fix it", "原因及解决办法"),
     "dx_step_frontier": ("Diagnosing the unmet hard targets: the budget frontier…",

@@ -156,13 +156,24 @@ def baselines_of(ref: ScenarioRef) -> dict[str, Result]:
     return _baselines(ref.base, files_of(ref), ref.overrides)
 
 
-def analysis_requested(ref: ScenarioRef) -> bool:
-    """Whether the analysis of ``ref`` was asked for in this session (then it is shown again)."""
-    return ref in st.session_state.get(ANALYSED, set())
+#: Above this many units (communities) a decision analysis re-solves a large LP hundreds of
+#: times (tens of seconds each): it starts only when asked for, never by itself.
+LARGE_UNITS = 100
 
 
-def request_analysis(ref: ScenarioRef) -> None:
-    st.session_state.setdefault(ANALYSED, set()).add(ref)
+def is_large(scenario: Scenario) -> bool:
+    """Whether the scenario is too large for a decision analysis that starts by itself."""
+    return len(scenario.unit_table) > LARGE_UNITS
+
+
+def requested(kind: str, ref: ScenarioRef) -> bool:
+    """Whether ``kind`` (``analysis``, ``frontier``, ``diagnosis``) was asked for ``ref`` in
+    this session (then it is shown again without asking)."""
+    return (kind, ref) in st.session_state.get(ANALYSED, set())
+
+
+def request(kind: str, ref: ScenarioRef) -> None:
+    st.session_state.setdefault(ANALYSED, set()).add((kind, ref))
 
 
 def load_upload(main: str, files: dict[str, str]) -> Scenario:

@@ -436,3 +436,12 @@ def test_the_decision_analysis_renders_in_both_languages(lang):
     assert at.title[0].value.startswith({"en": "Budget frontier", "zh": "预算前沿"}[lang])
     at = go(start(lang=lang, compare=["tianjin-2006.toml"], baselines="1"), "compare")
     assert {"en": "Per capita", "zh": "按人口"}[lang] in " ".join(frame(at, at.dataframe[0].value.columns[0]).columns)
+
+
+def test_a_large_scenario_waits_to_be_asked_for_its_frontier():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["scenario"] = "tianjin-2006-communities.toml"
+    at = ok(at.switch_page("app_pages/frontier.py").run())  # straight to Frontier: nothing is solved
+    assert "1,380 units" in at.info[0].value
+    assert [b.label for b in at.button] == ["Compute the frontier"]
+    assert not at.dataframe

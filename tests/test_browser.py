@@ -222,8 +222,9 @@ def test_the_frontier_and_the_diagnosis_in_a_browser(server, browser):
     assert page.get_by_text("Why, and what would fix it", exact=True).count() == 1
     extra, _ = extra_ceiling(load_scenario(SCENARIOS / tight))
     assert metric_value(page, "Least extra ceiling that meets them") == f"{sum(extra.values()) / 1e4:,.0f}"
+    shoot(page, "results-tight-diagnosis")
     page.get_by_role("button", name="Compute the analysis").click()
     wait_until_idle(page)
     assert page.get_by_text("Price of each year's ceiling, and where it holds", exact=True).count() == 1
-    shoot(page, "results-tight-diagnosis")
+    shoot(page, "results-tight-analysis")
     page.close()
