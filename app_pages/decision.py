@@ -67,10 +67,10 @@ def diagnosis_section(scenario: Scenario, result: Result, ref: ScenarioRef) -> N
     progress.empty()
     if diagnosis is None:  # the result meets every hard target
         return
-    show_diagnosis(diagnosis, scenario, result)
+    show_diagnosis(diagnosis, scenario)
 
 
-def show_diagnosis(d: Diagnosis, scenario: Scenario, result: Result) -> None:
+def show_diagnosis(d: Diagnosis, scenario: Scenario) -> None:
     names = district_names(scenario)
     residual = _residual(d)
     cols = st.columns(3)
