@@ -25,6 +25,8 @@ pages = [
             default=True),
     st.Page("app_pages/compare.py", title=t("page_compare"), icon=":material/compare_arrows:",
             url_path="compare"),
+    st.Page("app_pages/frontier.py", title=t("page_frontier"), icon=":material/show_chart:",
+            url_path="frontier"),
     st.Page("app_pages/method.py", title=t("page_method"), icon=":material/menu_book:", url_path="method"),
 ]
 page = st.navigation(pages)

@@ -21,6 +21,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "page_results": ("Results", "结果"),
     "page_compare": ("Compare", "比较"),
     "page_method": ("Method", "方法"),
+    "page_frontier": ("Frontier", "预算前沿"),
     "language": ("Language", "语言"),
     "sidebar_current": ("Current scenario", "当前情景"),
     "sidebar_changes": ("{n} value(s) changed from the file", "相对文件修改了 {n} 项"),
@@ -143,12 +144,184 @@ TEXT: dict[str, tuple[str, str]] = {
                         "“无转移支付”是将各年上限设为零后的同一模型。"),
     "provenance": ("Solved with {solver} in {seconds:.2f} s · scenario sha256 {sha}",
                    "求解器 {solver}，用时 {seconds:.2f} 秒 · 情景 sha256 {sha}"),
+    "list_sep": (", ", "、"),
+    "large_scenario": ("This scenario has {units} units (communities): the decision analysis solves its LP many "
+                       "times and each solve takes tens of seconds here, so it can run for a long time and "
+                       "this page waits meanwhile. It starts only when you ask.",
+                       "本情景有 {units} 个单位（社区）：决策分析需要多次求解线性规划，每次求解需数十秒，"
+                       "因此可能运行很长时间，期间本页需等待。只有在您要求时才开始。"),
+    "fr_button": ("Compute the frontier", "计算预算前沿"),
+    "dx_button": ("Diagnose the unmet hard targets", "诊断未满足的硬性目标"),
+    # --- results: why hard targets fail, and what would fix it ---
+    "dx_heading": ("Why, and what would fix it", "原因及解决办法"),
+    "dx_step_frontier": ("Diagnosing the unmet hard targets: the budget frontier…",
+                         "正在诊断未满足的硬性目标：计算预算前沿…"),
+    "dx_step_diagnosis": ("Diagnosing the unmet hard targets: extra ceiling, conflicts, alternatives…",
+                          "正在诊断未满足的硬性目标：所需追加上限、冲突与替代方案…"),
+    "dx_extra_total": ("Least extra ceiling that meets them", "满足全部硬性目标所需的最少追加上限"),
+    "dx_extra_help": ("The smallest top-up of the yearly ceilings, year by year, with which every hard target "
+                      "is met (an LP that minimises the top-ups).",
+                      "使全部硬性目标得到满足的各年上限最少追加额（以追加额最小为目标的线性规划）。"),
+    "dx_uniform": ("Or today's ceiling scaled up to", "或将当前上限按比例提高至"),
+    "dx_uniform_help": ("The smallest total ceiling, keeping today's year profile, that meets every hard "
+                        "target (the budget frontier's first point without missing money).",
+                        "保持当前各年比例、满足全部硬性目标的最小总上限（预算前沿上第一个无资金缺口的点）。"),
+    "dx_residual": ("Even an unlimited ceiling leaves {missing} missing: co-financing shares or district "
+                    "budgets bind. The top-up shown minimises what remains.",
+                    "即使上限不受限制，仍有 {missing} 的缺口：最低自筹比例或区县财力受约束。所示追加额使剩余缺口最小。"),
+    "dx_extra_by_year": ("Least extra ceiling by year", "分年最少追加上限"),
+    "dx_col_today": ("ceiling today", "当前上限"),
+    "dx_col_extra": ("extra", "追加"),
+    "dx_col_needed": ("ceiling needed", "所需上限"),
+    "dx_requirements": ("Unmet requirements", "未满足的要求"),
+    "dx_col_alone": ("missing if only this is required", "仅要求此项时的缺口"),
+    "dx_col_affordable": ("affordable alone", "单独可满足"),
+    "dx_col_where": ("districts", "区县"),
+    "dx_alone_help": ("“Affordable alone”: with today's ceiling, this requirement could be met if the other "
+                      "hard requirements were allowed to go unmet.",
+                      "“单独可满足”：在当前上限下，若允许其他硬性要求不满足，此项要求可以满足。"),
+    "dx_conflict": ("{a} and {b} can each be met alone but not together.", "{a}与{b}可以分别满足，但不能同时满足。"),
+    "dx_no_pair_conflict": ("{names}: each can be met alone and any two of them together; {together}",
+                            "{names}：每一项都可单独满足，其中任意两项也可同时满足；{together}"),
+    "dx_together_all": ("only all of them together cannot.", "只是全部同时满足不行。"),
+    "dx_together_others": ("the money runs short with the requirement above.", "加上前述要求后资金不足。"),
+    "dx_alone_one": ("{name} can be met alone, with the others left short.", "{name}可以单独满足（其他要求不满足时）。"),
+    "dx_why": ("Why", "原因"),
+    "dx_not_alone": ("{name} cannot be met with today's ceiling even if nothing else were required.",
+                     "即使不要求其他任何目标，当前上限下也无法满足{name}。"),
+    "dx_binding_ceiling": ("Money that runs out: the city ceiling in {years}.", "用尽的资金：{years} 年的市级上限。"),
+    "dx_binding_budgets": ("District budgets that run out: {budgets}.", "用尽的区县财力：{budgets}。"),
+    "dx_legal_minimum_wage": ("The minimum wage is not lowered: no member may be paid below it (law).",
+                              "最低工资不予降低：成员补贴不得低于最低工资（法定）。"),
+    "dx_legal_social_insurance": ("Insurance is not lowered: every member must be insured (law).",
+                                  "社会保险不予降低：全部成员必须参保（法定）。"),
+    "dx_alternatives": ("What would fix it, and at what cost", "解决办法及其代价"),
+    "dx_col_option": ("option", "方案"),
+    "dx_col_cost": ("cost", "代价"),
+    "dx_col_missing_after": ("still missing after it", "实施后仍缺"),
+    "dx_col_fixes": ("meets every hard target", "满足全部硬性目标"),
+    "dx_alternatives_help": ("Each option alone, solved again: a deadline a year later, the least cut of an "
+                             "adjustable standard that meets every hard target (found by bisection), a "
+                             "district's least extra own budget, or the least extra city ceiling.",
+                             "每个方案单独重新求解：期限推迟一年、可调整标准的最小降幅（二分法求得）、"
+                             "某区县最少追加自有资金、或最少追加市级上限。"),
+    "dx_col_change": ("change", "调整"),
+    "alt_move_deadline": ("Move a deadline a year", "期限推迟一年"),
+    "alt_lower_standard": ("Lower a standard", "降低标准"),
+    "alt_raise_own_contribution": ("Raise a district's own budget", "增加区县自有资金"),
+    "alt_raise_ceiling": ("Raise the city ceiling", "提高市级上限"),
+    "alt_every_year": ("the yearly ceilings", "各年上限"),
+    "alt_cost_deadline": ("{share} at standard in {year} instead of 100 %", "{year} 年达标率为 {share}，而非 100%"),
+    "alt_cost_standard": ("standard lower by {cut} {unit}", "标准降低 {cut} {unit}"),
+    "alt_cost_money": ("{total} more ({years})", "增加 {total}（{years}）"),
+    # --- results: analysis ---
+    "an_heading": ("Analysis: what a million buys, and what targets cost", "分析：100 万元能带来什么，目标的代价"),
+    "an_intro": ("Shadow prices of each year's ceiling with the range where they hold, where one million "
+                 "more or less would go (district and program), what each hard target and deadline costs "
+                 "at the margin and what dropping or moving it would gain. It solves the model a few hundred "
+                 "times: expect up to a minute on the city scenario.",
+                 "各年上限的影子价格及其成立区间，增减 100 万元的去向（区县和项目），各硬性目标和期限的边际代价，"
+                 "以及取消或推迟它们的收益。需要求解模型数百次：市级情景约需一分钟。"),
+    "an_button": ("Compute the analysis", "计算分析"),
+    "an_step_frontier": ("Analysis: the budget frontier (for money equivalents)…", "分析：计算预算前沿（用于折算资金）…"),
+    "an_step_prices": ("Analysis: prices, their ranges, the next million, targets and deadlines…",
+                       "分析：影子价格及其区间、增减 100 万元、目标与期限…"),
+    "an_ceiling": ("Price of each year's ceiling, and where it holds", "各年上限的影子价格及其成立区间"),
+    "an_col_price_points": ("points per +1M yuan", "每增加 100 万元得分"),
+    "an_col_price_missing": ("missing money cut per +1M yuan", "每增加 100 万元减少的缺口"),
+    "an_col_holds": ("price holds for ceilings", "价格成立的上限区间"),
+    "an_no_limit": ("no limit", "无上限"),
+    "an_cuts_only": ("today's ceiling is a breakpoint: the price holds for cuts only; see ±1M",
+                     "当前上限恰为转折点：此价格只适用于减少，见 ±100 万元"),
+    "an_rises_only": ("today's ceiling is a breakpoint: the price holds for increases only; see ±1M",
+                      "当前上限恰为转折点：此价格只适用于增加，见 ±100 万元"),
+    "an_col_plus": ("+1M yuan that year", "该年增加 100 万元"),
+    "an_col_minus": ("−1M yuan that year", "该年减少 100 万元"),
+    "an_missing_change": ("missing {change}", "缺口 {change}"),
+    "an_ceiling_help": ("The price is the dual of the year's ceiling (HiGHS): soft points per extra yuan, "
+                        "times a million. The range is found by solving again: the nearest breakpoints in that "
+                        "year's ceiling. ±1M are solved again too; a cut stops at zero.",
+                        "影子价格为该年上限约束的对偶值（HiGHS）：每增加一元的软目标得分，乘以一百万。"
+                        "成立区间通过重新求解得到：该年上限最近的转折点。±100 万元也重新求解；减少时最低降至零。"),
+    "an_ceiling_help_hard": ("Hard targets are unmet, so the price that comes first is the missing money one more "
+                             "yuan removes (the stage-1 dual, times a million). The range is found by solving "
+                             "again; ±1M are solved again too (a cut stops at zero).",
+                             "硬性目标未满足，因此首先看每增加一元减少的资金缺口（第一阶段对偶值，乘以一百万）。"
+                             "成立区间和 ±100 万元均通过重新求解得到（减少时最低降至零）。"),
+    "an_where": ("Where the money goes", "资金去向"),
+    "an_direction": ("Change", "变化"),
+    "an_plus_direction": ("+1M yuan", "增加 100 万元"),
+    "an_minus_direction": ("−1M yuan", "减少 100 万元"),
+    "an_where_caption": ("Money closing gaps that changes when the {year} ceiling changes by {change}.",
+                         "{year} 年上限变化 {change} 时，弥补缺口资金的变化。"),
+    "an_nowhere": ("A change of the ceiling moves no money.", "上限变化不引起资金变化。"),
+    "an_nowhere_year": ("A change of the {year} ceiling moves no money.", "{year} 年上限变化不引起资金变化。"),
+    "an_col_closed": ("money closing gaps", "弥补缺口的资金"),
+    "an_col_transfer": ("city transfers", "市级转移支付"),
+    "an_where_help": ("Own and city money closing each district's gaps, over the whole plan, against today's "
+                      "optimum (solved again). City transfers are attributed to programs in proportion to "
+                      "the money they close. Changes under 0.05 10k yuan are left out here; the download "
+                      "has every row.",
+                      "与当前最优解相比（重新求解），各区县整个规划期内弥补缺口的自有和市级资金变化。市级转移支付按各项目"
+                      "弥补的资金比例分摊。此处略去小于 0.05 万元的变化，下载文件包含全部行。"),
+    "an_targets": ("What each hard target costs at the margin", "各硬性目标的边际代价"),
+    "an_col_requirement_money": ("money it asks for", "所需资金"),
+    "an_col_marginal_points": ("points lost per +1M yuan of target", "目标每增加 100 万元损失的得分"),
+    "an_col_target_holds": ("holds for targets (share of today's)", "价格成立的目标范围（占当前比例）"),
+    "an_col_drop_points": ("dropping it gains (points)", "取消此目标可增加得分"),
+    "an_col_drop_money": ("worth in ceiling", "相当于追加上限"),
+    "an_beyond_frontier": ("more than any ceiling buys", "超过任何上限所能带来的"),
+    "an_col_marginal_missing": ("missing yuan per yuan of target", "目标每增加一元的缺口（元）"),
+    "an_col_drop_missing": ("dropping it cuts missing money by", "取消此目标可减少缺口"),
+    "an_targets_help": ("Marginal cost: the duals of the target's rows weighted by their amounts (points lost per "
+                        "yuan more of target, times a million); the range is the share of today's target over "
+                        "which it holds (re-solving). Dropping a target is solved again; its worth in ceiling is "
+                        "the extra total ceiling, spread like today's, that buys the same points (the frontier).",
+                        "边际代价：该目标约束的对偶值按金额加权（目标每增加一元损失的得分，乘以一百万）；"
+                        "区间为该价格成立的目标比例范围（重新求解）。取消目标重新求解；其折算上限为按当前比例"
+                        "追加、可带来相同得分的总上限（预算前沿）。"),
+    "an_targets_help_hard": ("Hard targets are unmet: a target's marginal cost is the missing money one yuan more of "
+                             "it adds; dropping it is solved again.",
+                             "硬性目标未满足：目标的边际代价为其每增加一元所增加的缺口；取消目标重新求解。"),
+    "an_deadlines": ("Moving a deadline a year", "期限推迟一年"),
+    "an_col_deadline": ("deadline", "期限"),
+    "an_col_move": ("year", "年份"),
+    "an_col_gain": ("what it gains", "收益"),
+    "an_col_given_up": ("what it gives up", "代价"),
+    "an_last_year": ("already the last year of the plan", "已是规划期最后一年"),
+    "an_worth": ("worth {money} of ceiling", "相当于 {money} 上限"),
+    "an_nothing": ("nothing", "无"),
+    "an_given_up": ("{pts} at standard in {year}", "{year} 年达标率 {pts}"),
+    "an_method": ("Methods: prices are the LP's duals (HiGHS); ranges, ±1M, dropped targets and moved deadlines "
+                  "are found by solving the model again; money equivalents come from the budget frontier.",
+                  "方法：影子价格为线性规划对偶值（HiGHS）；区间、±100 万元、取消目标和推迟期限均通过重新求解模型得到；"
+                  "资金折算来自预算前沿。"),
+    # --- results: equity ---
+    "eq_heading": ("Equity between districts", "区县间公平"),
+    "eq_worst": ("Worst district coverage", "覆盖率最低的区县"),
+    "eq_best": ("Best district coverage", "覆盖率最高的区县"),
+    "eq_coverage": ("soft coverage", "软目标覆盖率"),
+    "eq_coverage_help": ("Soft coverage: the share of the soft points a district could earn (every soft gap "
+                         "closed from the first year) that it does earn.",
+                         "软目标覆盖率：区县实际获得的软目标得分占其可能获得得分（自第一年起弥补全部软性缺口）的比例。"),
+    "eq_per_committee": ("Money per committee", "每个居委会资金"),
+    "eq_per_committee_help": ("Own and city money closing gaps over the plan, per committee, by district.",
+                              "各区县规划期内弥补缺口的自有和市级资金，按居委会平均。"),
+    "eq_range": ("lowest – highest district; coefficient of variation {cv}", "最低–最高区县；变异系数 {cv}"),
+    "eq_gini": ("Gini of money per committee", "每会资金基尼系数"),
+    "eq_gini_help": ("Between districts, weighted by committees: 0 is equal money per committee everywhere.",
+                     "区县之间按居委会数加权：0 表示各地每会资金相等。"),
+    "eq_transfer_gini": ("city transfers alone: {gini}", "仅市级转移支付：{gini}"),
+    "eq_committees": ("committees", "居委会数"),
+    "eq_chart_caption": ("Soft coverage by district, lowest first; hover for money per committee. Every district's "
+                         "figures are in the equity table below.",
+                         "各区县软目标覆盖率（由低到高）；悬停可见每会资金。各区县数据见下方公平表。"),
     # --- compare page ---
     "compare_intro": ("Choose 2 to 4 scenarios: shipped, saved in this session, uploaded, or the "
                       "current one.", "选择 2 至 4 个情景：内置、本次会话保存、上传或当前情景。"),
     "compare_choose": ("Scenarios", "情景"),
     "compare_reference": ("Reference", "参照情景"),
-    "compare_need_two": ("Pick at least two scenarios.", "请至少选择两个情景。"),
+    "compare_need_two": ("Pick at least two scenarios, or one with the baselines.", "请至少选择两个情景，或选择一个情景并加入规则基准。"),
     "edited": ("{label} (edited)", "{label}（已修改）"),
     "side_by_side": ("Headline figures side by side", "主要指标对比"),
     "difference_vs": ("Columns marked Δ are the difference against the reference, {ref}.",
@@ -163,6 +336,109 @@ TEXT: dict[str, tuple[str, str]] = {
     "inputs_differ": ("Inputs that differ", "不同的输入"),
     "no_input_differences": ("These scenarios have the same inputs.", "这些情景的输入相同。"),
     "compare_failed": ("{label} cannot be compared:", "{label} 无法比较："),
+    "compare_baselines": ("Add the rule-based baselines of the reference", "加入参照情景的规则基准"),
+    "compare_baselines_help": ("What a bureau would get without the optimiser: the reference's ceiling split by "
+                               "a rule (no transfers, equal per committee, pro rata to gap, per capita, the "
+                               "equalisation formula), then spent by the districts by the same rules as the "
+                               "optimum. One scenario is enough to compare with them.",
+                               "不使用优化模型时的结果：按某一规则分配参照情景的上限（无转移支付、按居委会定额、按缺口比例、"
+                               "按人口、均衡性转移支付公式），各区县再按与最优解相同的规则使用资金。选择一个情景即可与之比较。"),
+    "compare_baselines_solving": ("Solving the five rule-based baselines of {label}…", "正在求解 {label} 的五个规则基准…"),
+    "compare_baselines_note": ("Baselines split the ceiling of {label} by their rule; a rule fixes each district's "
+                               "grant, so the value of one more million of ceiling is not defined for them "
+                               "(shown as –).",
+                               "规则基准按各自规则分配 {label} 的上限；规则固定了各区县的补助额，因此对它们而言"
+                               "“上限每增加 100 万元的价值”没有定义（显示为 –）。"),
+    "baseline_label": ("{label} · {rule}", "{label} · {rule}"),
+    "cmp_programs": ("Change by district and program (against {ref})", "按区县和项目的变化（与 {ref} 相比）"),
+    "cmp_programs_option": ("Option", "方案"),
+    "cmp_programs_same": ("{option} closes the same gaps in every district and program.",
+                          "{option} 在各区县、各项目弥补的缺口相同。"),
+    "cmp_programs_caption": ("{option}: money closing gaps over the plan (own and city), change per district and "
+                             "program; blue more, red less. Only districts and programs that change are shown.",
+                             "{option}：整个规划期弥补缺口的资金（自有和市级）按区县和项目的变化；蓝色为增加，红色为减少。"
+                             "只显示有变化的区县和项目。"),
+    "cmp_programs_table": ("As a table ({n} rows)", "表格（{n} 行）"),
+    "winners_table": ("As a table ({n} rows)", "表格（{n} 行）"),
+    "cmp_col_closed_change": ("money closing gaps, change", "弥补缺口资金变化"),
+    "cmp_col_transfers_change": ("city transfers, change", "市级转移支付变化"),
+    "cmp_col_share_change": ("share at standard, change (last year)", "达标率变化（最后一年）"),
+    "cmp_programs_help": ("City transfers are attributed to programs in proportion to the money they close in "
+                          "each district and year; summed over programs they are the district's change above.",
+                          "市级转移支付按各区县、各年份各项目弥补的资金比例分摊；各项目相加即上表中该区县的变化。"),
+    # --- frontier page ---
+    "fr_title": ("Budget frontier: {title}", "预算前沿：{title}"),
+    "fr_intro": ("What each total ceiling over the plan would buy, from zero to the amount beyond which "
+                 "more money buys nothing: every year's ceiling moves together, in today's proportions.",
+                 "规划期内各种总上限能带来什么：从零到再增加资金也无法带来更多成效的数额，各年上限按当前比例同步变化。"),
+    "fr_computing": ("Computing the budget frontier (exact breakpoints; this takes a few seconds)…",
+                     "正在计算预算前沿（精确转折点，需要数秒）…"),
+    "fr_today": ("Today's total ceiling", "当前总上限"),
+    "fr_today_help": ("The sum of this scenario's yearly ceilings.", "本情景各年上限之和。"),
+    "fr_feasible_from": ("Hard targets met from", "硬性目标自此满足"),
+    "fr_feasible_help": ("The smallest total ceiling, in today's year profile, at which no money is missing "
+                         "for hard targets.", "按当前各年比例，硬性目标不再有资金缺口的最小总上限。"),
+    "fr_never": ("no ceiling", "任何上限都不能"),
+    "fr_saturates": ("Nothing more to buy from", "饱和点"),
+    "fr_saturates_help": ("Beyond this total every gap that city money can close is closed.",
+                          "超过此总额后，市级资金能够弥补的缺口均已弥补。"),
+    "fr_plus_million": ("+1M yuan of total ceiling buys", "总上限增加 100 万元可得"),
+    "fr_plus_million_missing": ("Missing money cut by +1M of total ceiling", "总上限增 100 万元减少缺口"),
+    "fr_step_help": ("Read off the frontier (exact: the curve is straight between breakpoints), with the "
+                     "million spread over the years like today's ceiling. The Results page's value of one "
+                     "more million is per year instead.",
+                     "从前沿读取（转折点之间为直线，结果精确），这 100 万元按当前各年比例分配。“结果”页给出的是分年的边际值。"),
+    "fr_minus_million": ("One million yuan less", "总上限减少 100 万元"),
+    "fr_minus_to_zero": ("Down to a zero ceiling ({change})", "上限降至零（{change}）"),
+    "fr_minus_points": ("{less}: {points} points.", "{less}：得分变化 {points}。"),
+    "fr_minus_missing": ("{less}: hard targets short by {missing}.", "{less}：硬性目标资金缺口 {missing}。"),
+    "fr_profile": ("Year profile of the ceiling: {shares}.", "上限的年度比例：{shares}。"),
+    "fr_view": ("Show", "显示范围"),
+    "fr_view_near": ("Around today's ceiling", "当前上限附近"),
+    "fr_view_whole": ("The whole frontier", "整个前沿"),
+    "fr_total": ("total ceiling", "总上限"),
+    "fr_mark_today": ("today", "当前"),
+    "fr_mark_feasible": ("hard targets met", "硬性目标满足"),
+    "fr_mark_saturates": ("nothing more to buy", "不再有成效"),
+    "fr_breakpoint": ("breakpoint", "转折点"),
+    "fr_chart_points": ("Soft points (weighted committee- and member-years at standard)",
+                        "软目标得分（加权的居委会·年、成员·年达标数）"),
+    "fr_chart_missing": ("Money missing for hard targets", "硬性目标资金缺口"),
+    "fr_chart_caption": ("Dots are the exact breakpoints (and today's ceiling, in red); between two dots the "
+                         "curve is a straight line. Soft points count once no money is missing for hard targets.",
+                         "圆点为精确的转折点（红点为当前上限）；两点之间为直线。硬性目标无资金缺口后才计软目标得分。"),
+    "fr_compliance_heading": ("Compliance along the frontier", "沿前沿的达标率"),
+    "fr_compliance_caption": ("Share at standard in {year}, city-wide, from the optimal allocation at each point. "
+                              "Where the optimum has several allocations the one found is shown, so a share can "
+                              "dip between points while the points themselves only rise.",
+                              "{year} 年全市达标率，取自每一点的最优分配。最优解不唯一时显示求得的那一个，"
+                              "因此某项达标率在两点之间可能下降，而总得分只增不减。"),
+    "fr_share_last": ("share at standard, {year}", "{year} 年达标率"),
+    "fr_table_heading": ("Breakpoints", "转折点"),
+    "fr_col_rate": ("points per +1M yuan (to the next row)", "每增加 100 万元得分（至下一行）"),
+    "fr_col_missing_rate": ("missing money cut per yuan (to the next row)", "每元减少的缺口（至下一行）"),
+    "fr_col_kink": ("breakpoint", "转折点"),
+    "fr_col_today": ("today", "当前"),
+    "fr_download_csv": ("Download the frontier (CSV)", "下载预算前沿（CSV）"),
+    "fr_units": ("Downloads are in model units: yuan, shares as fractions, points per million yuan.",
+                 "下载文件使用模型单位：元、比例（小数）、每百万元得分。"),
+    "fr_method_heading": ("How the frontier is computed", "预算前沿的计算方法"),
+    "fr_method": (
+        "Every year's ceiling is today's share of a total *T*, and *T* moves from zero up. Along that line the "
+        "model's optimum is piecewise linear in *T*: the money missing for hard targets falls in straight "
+        "segments until it reaches zero, then the soft points rise in straight segments until nothing more "
+        "can be bought. The breakpoints are **found exactly, not sampled**: on each interval the lines "
+        "touching the optimum at its two ends (their slopes are the LP's duals) are intersected; if the "
+        "optimum at the intersection lies on both lines it is the only breakpoint, otherwise the interval is "
+        "split there and each half is searched the same way. So the table holds every point where the "
+        "marginal value changes, and **between two rows the missing money and the soft points are exactly "
+        "on the straight line** joining them. Compliance shares are reported at the rows.",
+        "各年上限等于总额 *T* 乘以当前各年比例，*T* 从零开始增加。沿这条线，模型的最优值是 *T* 的分段线性函数："
+        "硬性目标的资金缺口分段线性下降直到为零，此后软目标得分分段线性上升，直到再也买不到更多成效。"
+        "转折点是**精确求得的，而非抽样**：在每个区间上，取两端与最优值相切的直线（斜率为线性规划的对偶值）求交点；"
+        "若交点处的最优值同时在两条直线上，它就是唯一的转折点，否则在交点处拆分区间并分别继续求解。"
+        "因此表中包含边际值发生变化的每一个点，**相邻两行之间的资金缺口和软目标得分恰好位于连接两点的直线上**。"
+        "达标率在各行处给出。"),
     # --- method page ---
     "method_title": ("Method", "方法"),
     "method_sources": ("Data sources and assumptions of {title}", "{title} 的数据来源与假设"),
@@ -232,6 +508,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "table_differences": ("Differences against the reference", "与参照情景的差异"),
     "table_districts": ("Transfers by district against the reference", "各区县转移支付与参照情景的差异"),
     "table_inputs": ("Inputs that differ", "不同的输入"),
+    "table_programs": ("Change by district and program against the reference", "按区县和项目与参照情景的差异"),
+    "table_equity_by_district": ("Equity by district", "各区县公平情况"),
+    "table_sensitivity_ceiling": ("Ceiling prices and their ranges", "上限影子价格及其区间"),
+    "table_sensitivity_next_million": ("Where ±1M yuan goes", "增减 100 万元的去向"),
+    "table_sensitivity_targets": ("Hard targets at the margin", "硬性目标的边际代价"),
+    "table_sensitivity_deadlines": ("Deadlines a year later", "期限推迟一年"),
     "money_kind_own": ("own", "自有"),
     "money_kind_city": ("city", "市级"),
     "city": ("City", "全市"),
@@ -348,6 +630,14 @@ UNIT_LABELS: dict[str, str] = {
     "members": "人", "m2": "平方米", "10k yuan/year": "万元/年", "10k yuan": "万元", "-": "-",
 }
 
+RULE_LABELS: dict[str, tuple[str, str]] = {
+    "status_quo": ("Status quo (no transfers)", "维持现状（无转移支付）"),
+    "equal_per_committee": ("Equal per committee (定额)", "按居委会定额"),
+    "pro_rata_gap": ("Pro rata to gap", "按缺口比例"),
+    "per_capita": ("Per capita", "按人口"),
+    "equalisation": ("Equalisation formula", "均衡性转移支付公式"),
+}
+
 AREA_LABELS: dict[str, tuple[str, str]] = {
     "central": ("central", "中心城区"), "coastal": ("coastal", "滨海"),
     "suburban": ("suburban", "环城"), "outer": ("outer", "远郊"),
@@ -392,6 +682,10 @@ def column_label(name: str) -> str:
 
 def unit_label(unit: str) -> str:
     return UNIT_LABELS.get(unit, unit) if language() == "zh" else unit.replace("m2", "m²")
+
+
+def rule_label(rule: str) -> str:
+    return _pick(RULE_LABELS.get(rule, (rule, rule)))
 
 
 def area_label(area: str) -> str:

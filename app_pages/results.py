@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import state
+from app_pages.decision import analysis_section, diagnosis_section, equity_section
 from app_pages.i18n import program_label, requirement_label, t, unit_label
 from app_pages.ui import (
     compliance_chart,
@@ -122,7 +123,7 @@ def headline_section(scenario: Scenario, result: Result, previous: pd.Series | N
         config = {}
         for column in shown.columns:
             if column not in (t("col_requirement"), t("col_district")):
-                label = f"{column} ({unit})"
+                label = f"{t('col_total') if column == 'total' else column} ({unit})"
                 shown[column] = shown[column] / 1e4
                 shown = shown.rename(columns={column: label})
                 config[label] = st.column_config.NumberColumn(label, format="%,.1f")
@@ -223,16 +224,31 @@ def main() -> None:
         except (ScenarioError, SolveError):
             previous_ref = None
     headline_section(scenario, result, previous, prev_targets)
+    # The diagnosis and the analysis take seconds: their places are kept here and they are
+    # filled after the rest of the page is drawn, so that the page can be read meanwhile.
+    diagnosis_slot = st.container() if result.status != Status.OPTIMAL else None
     if previous_ref is not None:
         changes_section(scenario, result, prev_scenario, prev_result, state.label_of(previous_ref))
     else:
         st.caption(t("first_run"))
+    analysis_slot = st.container()
     charts_section(scenario, result)
+    equity_section(scenario, result)
     st.subheader(t("tables"))
     tables = {"targets": targets(scenario, result), **result.tables()}
     tables_section(tables, scenario, safe_stem(title), key="results")
     p = result.provenance
     st.caption(t("provenance", solver=p["solver_version"], seconds=p["solve_seconds"], sha=p["scenario_sha256"][:12]))
+    later = [(diagnosis_slot, lambda: diagnosis_section(scenario, result, ref)),
+             (analysis_slot, lambda: analysis_section(scenario, result, ref, safe_stem(title)))]
+    for slot, draw in later:
+        if slot is None:
+            continue
+        with slot:
+            try:
+                draw()
+            except (ScenarioError, SolveError) as exc:  # a solve inside failed: say so, keep the page
+                st.error(t("solve_failed", message=exc))
 
 
 main()

@@ -12,6 +12,8 @@ from typing import Any
 
 import streamlit as st
 
+import dataclasses
+
 from model import (
     DEFAULT_SCENARIO,
     Problem,
@@ -23,7 +25,11 @@ from model import (
     shipped_scenarios,
     solve,
 )
+from model.comparison import baseline_options
+from model.diagnosis import Diagnosis, diagnose
+from model.frontier import Frontier, compute_frontier
 from model.links import LinkState, ScenarioRef, decode_state, encode_state
+from model.sensitivity import Sensitivity, sensitivity
 
 from .i18n import DEFAULT_LANGUAGE, LANG_KEY, LANGUAGES, t
 
@@ -39,6 +45,8 @@ SAVED = "saved"
 UPLOADS = "uploads"
 COMPARE = "compare"
 REFERENCE = "reference"
+BASELINES = "baselines"
+ANALYSED = "analysed"
 LINK_PROBLEMS = "link_problems"
 FORM_PREFIX = "p:"
 EDITOR_KEY = "district_editor"
@@ -72,6 +80,40 @@ def _solve(base: str, files: tuple[tuple[str, str], ...], overrides: tuple[tuple
     return solve(_load(base, files, overrides))
 
 
+# Decision analysis: each is a function of the scenario alone, cached like the solve. The
+# frontier is shared: the diagnosis takes its uniform scale-up from it and the analysis
+# its money equivalents, so the Frontier page, the diagnosis and the analysis of one
+# scenario compute it once.
+@st.cache_data(show_spinner=False, max_entries=16)
+def _frontier(base: str, files: tuple[tuple[str, str], ...], overrides: tuple[tuple[str, str], ...]) -> Frontier:
+    return compute_frontier(_load(base, files, overrides))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _diagnosis(base: str, files: tuple[tuple[str, str], ...],
+               overrides: tuple[tuple[str, str], ...]) -> Diagnosis | None:
+    scenario = _load(base, files, overrides)
+    found = diagnose(scenario, _solve(base, files, overrides), with_frontier=False)
+    if found is None:
+        return None
+    # diagnose(with_frontier=True) takes the same number from compute_frontier itself.
+    return dataclasses.replace(found, uniform_total_needed=_frontier(base, files, overrides).feasible_from_yuan)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _sensitivity(base: str, files: tuple[tuple[str, str], ...],
+                 overrides: tuple[tuple[str, str], ...]) -> Sensitivity:
+    return sensitivity(_load(base, files, overrides), _solve(base, files, overrides),
+                       frontier=_frontier(base, files, overrides))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _baselines(base: str, files: tuple[tuple[str, str], ...],
+               overrides: tuple[tuple[str, str], ...]) -> dict[str, Result]:
+    options = baseline_options(_load(base, files, overrides), base)
+    return {result.rule: result for _, result in options.values()}
+
+
 def files_of(ref: ScenarioRef) -> tuple[tuple[str, str], ...]:
     """The files a reference reads: the shipped ones, with this session's upload on top."""
     files = dict(shipped_texts())
@@ -92,6 +134,46 @@ def load(ref: ScenarioRef) -> Scenario:
 def solve_ref(ref: ScenarioRef) -> Result:
     """The result of a reference's scenario (cached)."""
     return _solve(ref.base, files_of(ref), ref.overrides)
+
+
+def frontier_of(ref: ScenarioRef) -> Frontier:
+    """The budget frontier of a reference's scenario (cached; seconds on the city scenario)."""
+    return _frontier(ref.base, files_of(ref), ref.overrides)
+
+
+def diagnosis_of(ref: ScenarioRef) -> Diagnosis | None:
+    """Why the scenario's hard targets are unmet and what would fix it (None: all met)."""
+    return _diagnosis(ref.base, files_of(ref), ref.overrides)
+
+
+def sensitivity_of(ref: ScenarioRef) -> Sensitivity:
+    """Shadow prices with their ranges, the next million, target and deadline costs."""
+    return _sensitivity(ref.base, files_of(ref), ref.overrides)
+
+
+def baselines_of(ref: ScenarioRef) -> dict[str, Result]:
+    """The rule-based baselines of a reference's scenario, by rule (``model.baselines.Rule`` value)."""
+    return _baselines(ref.base, files_of(ref), ref.overrides)
+
+
+#: Above this many units (communities) a decision analysis re-solves a large LP hundreds of
+#: times (tens of seconds each): it starts only when asked for, never by itself.
+LARGE_UNITS = 100
+
+
+def is_large(scenario: Scenario) -> bool:
+    """Whether the scenario is too large for a decision analysis that starts by itself."""
+    return len(scenario.unit_table) > LARGE_UNITS
+
+
+def requested(kind: str, ref: ScenarioRef) -> bool:
+    """Whether ``kind`` (``analysis``, ``frontier``, ``diagnosis``) was asked for ``ref`` in
+    this session (then it is shown again without asking)."""
+    return (kind, ref) in st.session_state.get(ANALYSED, set())
+
+
+def request(kind: str, ref: ScenarioRef) -> None:
+    st.session_state.setdefault(ANALYSED, set()).add((kind, ref))
 
 
 def load_upload(main: str, files: dict[str, str]) -> Scenario:
@@ -181,6 +263,8 @@ def init_session() -> None:
     st.session_state[UPLOADS] = {}
     st.session_state[COMPARE] = compare
     st.session_state[REFERENCE] = state.reference if state.reference < len(compare) else 0
+    st.session_state[BASELINES] = state.baselines
+    st.session_state[ANALYSED] = set()
     st.session_state[LINK_PROBLEMS] = problems
     st.session_state[HISTORY] = []
     set_current(scenario)
@@ -190,7 +274,8 @@ def sync_link() -> None:
     """Write the session's state into the address bar (only when it changed)."""
     state = LinkState(current(), list(st.session_state.get(COMPARE, [])),
                       int(st.session_state.get(REFERENCE, 0)),
-                      st.session_state.get(LANG_KEY, DEFAULT_LANGUAGE))
+                      st.session_state.get(LANG_KEY, DEFAULT_LANGUAGE),
+                      bool(st.session_state.get(BASELINES, False)))
     wanted = encode_state(state, DEFAULT_REF, DEFAULT_LANGUAGE)
     wanted = {k: v if isinstance(v, list) else [v] for k, v in wanted.items()}
     have = {key: st.query_params.get_all(key) for key in st.query_params.keys()}

@@ -8,6 +8,7 @@ scenario parameters, so each figure the app shows traces to the model:
 - :func:`headline_table` and :func:`differences`: those figures side by side and
   against a reference scenario;
 - :func:`district_summary` and :func:`district_changes`: who gains and who loses;
+- :func:`program_summary` and :func:`program_changes`: the same by district and program;
 - :func:`input_differences`: which inputs differ between scenarios.
 """
 
@@ -216,6 +217,89 @@ def district_changes(results: Mapping[str, Result], reference: str) -> pd.DataFr
     if not frames:
         return pd.DataFrame(columns=["scenario", "district", "transfers_yuan", "reference_transfers_yuan",
                                      "transfers_change_yuan", "closed_change_yuan", "outcome"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def program_summary(result: Result) -> pd.DataFrame:
+    """Per district and program over the horizon: money, and the share at standard at the end.
+
+    Returns
+    -------
+    DataFrame
+        district, program (every district x program, in the result's order),
+        closed_yuan (money closing the program's gaps, own and city),
+        transfers_yuan (city transfers attributed to the program: a district-year's
+        transfer is split over its programs in proportion to the money they
+        close, as in ``allocation.csv``), own_yuan, left_yuan (gaps left open) and
+        share (the district's share at standard in the last year).
+    """
+    money = result.allocation.groupby(["district", "program"], sort=False)[
+        ["closed_yuan", "transfer_yuan", "own_yuan", "left_yuan"]].sum()
+    money = money.rename(columns={"transfer_yuan": "transfers_yuan"})
+    last = result.years[-1]
+    rows = result.compliance[(result.compliance["year"] == last) & (result.compliance["district"] != "city")]
+    shares = rows.set_index(["district", "program"])["share"]
+    index = pd.MultiIndex.from_product([result.districts, [p.value for p in PROGRAMS]],
+                                       names=["district", "program"])
+    out = money.reindex(index, fill_value=0.0)
+    out["share"] = shares.reindex(index)
+    return out.reset_index()
+
+
+def program_changes(results: Mapping[str, Result], reference: str) -> pd.DataFrame:
+    """The change per district and program: each result against the reference.
+
+    Parameters
+    ----------
+    results : mapping of label to Result
+        Two or more results (the reference among them).
+    reference : str
+        Label of the result the others are measured against.
+
+    Returns
+    -------
+    DataFrame
+        scenario, district, program, closed_yuan, reference_closed_yuan,
+        closed_change_yuan (money closing the program's gaps in the district over
+        the horizon, own and city), transfers_yuan, reference_transfers_yuan,
+        transfers_change_yuan (city transfers attributed to the program, see
+        :func:`program_summary`), share, reference_share, share_change (share at
+        standard in the last year) and outcome: ``gains`` / ``loses`` / ``same``
+        by the change in money closing the gaps (more than
+        :data:`MONEY_TOLERANCE_YUAN` either way). Summed over programs, the
+        transfer changes are :func:`district_changes`' ``transfers_change_yuan``.
+        Only districts present in both results are compared.
+    """
+    if reference not in results:
+        raise KeyError(f"{reference!r} is not a compared result")
+    base = program_summary(results[reference]).set_index(["district", "program"])
+    columns = ["scenario", "district", "program", "closed_yuan", "reference_closed_yuan", "closed_change_yuan",
+               "transfers_yuan", "reference_transfers_yuan", "transfers_change_yuan", "share",
+               "reference_share", "share_change", "outcome"]
+    frames = []
+    for label, result in results.items():
+        if label == reference:
+            continue
+        other = program_summary(result).set_index(["district", "program"])
+        common = [key for key in other.index if key in base.index]
+        frame = pd.DataFrame({
+            "scenario": label,
+            "district": [d for d, _ in common],
+            "program": [p for _, p in common],
+        })
+        for column in ("closed_yuan", "transfers_yuan", "share"):
+            stem = column.removesuffix("_yuan")
+            after = other.loc[common, column].to_numpy()
+            before = base.loc[common, column].to_numpy()
+            frame[column] = after
+            frame[f"reference_{column}"] = before
+            frame[f"{stem}_change{'_yuan' if column.endswith('_yuan') else ''}"] = after - before
+        change = frame["closed_change_yuan"]
+        frame["outcome"] = np.where(change > MONEY_TOLERANCE_YUAN, "gains",
+                                    np.where(change < -MONEY_TOLERANCE_YUAN, "loses", "same"))
+        frames.append(frame[columns])
+    if not frames:
+        return pd.DataFrame(columns=columns)
     return pd.concat(frames, ignore_index=True)
 
 

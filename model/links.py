@@ -8,7 +8,9 @@ so it can key a cache and travel in a link.
 A pasted link reproduces what its sender saw::
 
     ?scenario=tianjin-2006.toml&set=city.ceiling_yuan.2007=30000000
-    &compare=tianjin-2006.toml&compare=tianjin-2006-tight-ceiling.toml&ref=0&lang=zh
+    &compare=tianjin-2006.toml&compare=tianjin-2006-tight-ceiling.toml&ref=0&baselines=1&lang=zh
+
+(``baselines=1``: the Compare page adds the rule-based baselines of the reference.)
 
 :func:`decode_state` never raises on bad input: every unknown or malformed
 parameter becomes a :class:`~model.errors.Problem` (file ``"link"``) and its
@@ -36,7 +38,9 @@ MAX_COMPARED = 4
 UPLOAD_PREFIX = "upload:"
 #: Query parameters Streamlit itself uses; they are not ours to judge.
 STREAMLIT_PARAMS = frozenset({"embed", "embed_options"})
-PARAMS = ("scenario", "set", "compare", "ref", "lang")
+PARAMS = ("scenario", "set", "compare", "ref", "baselines", "lang")
+#: How a link may write a yes/no parameter.
+FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
 
 def format_value(value: Any) -> str:
@@ -171,12 +175,15 @@ class LinkState:
         Index in ``compare`` of the scenario the differences are taken against.
     language : str
         Language code of the labels.
+    baselines : bool
+        Whether the Compare page adds the rule-based baselines of the reference.
     """
 
     scenario: ScenarioRef
     compare: list[ScenarioRef] = field(default_factory=list)
     reference: int = 0
     language: str = "en"
+    baselines: bool = False
 
 
 def parse_ref(text: str, shipped: Sequence[str], where: str) -> tuple[ScenarioRef | None, list[Problem]]:
@@ -236,6 +243,8 @@ def encode_state(state: LinkState, default: ScenarioRef, default_language: str) 
         params["compare"] = [ref.to_param() for ref in state.compare]
         if state.reference:
             params["ref"] = str(state.reference)
+    if state.baselines:
+        params["baselines"] = "1"
     if state.language != default_language:
         params["lang"] = state.language
     return params
@@ -323,4 +332,12 @@ def decode_state(params: Mapping[str, Sequence[str]], shipped: Sequence[str], de
                                     "compared; using the first"))
         else:
             reference = int(ref_text)
-    return LinkState(scenario, compare, reference, language), problems
+
+    baselines = False
+    flag = single("baselines")
+    if flag is not None:
+        if flag.strip().lower() in FLAGS:
+            baselines = FLAGS[flag.strip().lower()]
+        else:
+            problems.append(Problem(LINK, "baselines", f"must be 1 or 0, got {flag!r}; baselines not shown"))
+    return LinkState(scenario, compare, reference, language, baselines), problems

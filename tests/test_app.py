@@ -11,12 +11,19 @@ from streamlit.testing.v1 import AppTest
 
 import model.pipeline
 from model import load_scenario, solve
+from model.baselines import RULES, solve_baseline
+from model.compare import program_changes
+from model.diagnosis import extra_ceiling
+from model.frontier import compute_frontier
+from model.inputs import build_inputs
+from model.sensitivity import sensitivity
 
-from .conftest import ROOT, SCENARIOS
+from .conftest import FIXTURES, ROOT, SCENARIOS
 
 APP = str(ROOT / "app.py")
 DEFAULT = SCENARIOS / "tianjin-2006.toml"
 TIGHT = "tianjin-2006-tight-ceiling.toml"
+HAND = FIXTURES / "hand"
 
 
 def wan(yuan: float, signed: bool = False) -> str:
@@ -58,6 +65,22 @@ def frame(at: AppTest, first_column: str):
         if len(df.value.columns) and df.value.columns[0] == first_column:
             return df.value
     raise AssertionError(f"no table starting with {first_column!r}")
+
+
+def frame_with(at: AppTest, column: str):
+    """The first table that has ``column``."""
+    for df in at.dataframe:
+        if column in df.value.columns:
+            return df.value
+    raise AssertionError(f"no table with a column {column!r}; have {[list(d.value.columns) for d in at.dataframe]}")
+
+
+def upload(at: AppTest, *names: str) -> AppTest:
+    """Upload fixture files on the Scenario page and load them, as an analyst would."""
+    at = go(at, "scenario")
+    at.file_uploader(key="uploader").set_value([(n, (HAND / n).read_bytes(), "text/plain") for n in names]).run()
+    load = {"Load the uploaded files", "载入上传的文件"}
+    return ok(next(b for b in at.button if b.label in load).click().run())
 
 
 def test_default_scenario_headline_numbers(default_scenario, default_result):
@@ -193,7 +216,7 @@ def test_a_bad_link_gives_a_clear_message_and_the_defaults(default_result):
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_every_page_renders_in_both_languages(lang):
     at = start(lang=lang)
-    for page in ("scenario", "results", "compare", "method"):
+    for page in ("scenario", "results", "compare", "frontier", "method"):
         go(at, page)
         assert at.title, page
     if lang == "zh":
@@ -242,3 +265,183 @@ def test_missing_money_comes_first_when_hard_targets_are_unmet(solved):
     assert table["total (10k yuan)"].max() == pytest.approx(
         result.unmet_hard.groupby(["requirement", "district"]).missing_yuan.sum().max() / 1e4)
     assert totals.sum() == pytest.approx(missing)
+
+
+# --- decision analysis ----------------------------------------------------------------
+def test_the_frontier_page_shows_the_models_breakpoints():
+    at = go(upload(start(), "hand.toml", "hand-districts.csv"), "frontier")
+    assert at.title[0].value == "Budget frontier: Hand-solved two-district case (hand.toml)"
+    points = compute_frontier(load_scenario(HAND / "hand.toml")).points
+    table = frame(at, "total ceiling (10k yuan)")
+    assert len(table) == len(points)
+    assert table["total ceiling (10k yuan)"].tolist() == pytest.approx((points.total_ceiling_yuan / 1e4).tolist())
+    assert table["ceiling 2006 (10k yuan)"].tolist() == pytest.approx((points.ceiling_2006_yuan / 1e4).tolist())
+    assert table["missing (10k yuan)"].tolist() == pytest.approx((points.missing_hard_yuan / 1e4).tolist())
+    assert table["Soft points"].tolist() == pytest.approx(points.soft_points.tolist())
+    assert table["Service rooms, 2007"].tolist() == pytest.approx((points.compliance_service_space * 100).tolist())
+    assert table["breakpoint"].tolist() == points.kink.tolist()
+    assert table["today"].tolist() == points.current.tolist()
+    # and the frontier is the one derived by hand (tests/test_decision_analysis.py)
+    kinks = table[table["breakpoint"]]
+    assert kinks["total ceiling (10k yuan)"].tolist() == pytest.approx([6.0, 7.44, 8.88, 47.44, 86.0], abs=1e-4)
+    assert kinks["points per +1M yuan (to the next row)"].tolist() == ["1,000.00", "40.00", "30.00", "10.00", "0.00"]
+    assert table["points per +1M yuan (to the next row)"].iloc[0] == "–"  # hard money missing at 0
+    assert table.loc[table["today"], "Soft points"].tolist() == pytest.approx([23.912], abs=1e-4)
+    assert metric(at, "Today's total ceiling").value == "20"
+    assert metric(at, "Hard targets met from").value == "6"
+    assert metric(at, "Nothing more to buy from").value == "86"
+    # +1M spread 50/50 reaches beyond saturation (860,000): 36 - 23.912 points
+    assert metric(at, "+1M yuan of total ceiling buys").value == "12.1 points"
+    assert any("Down to a zero ceiling (-20.0 10k yuan): hard targets short by 6.0 10k yuan." in c.value
+               for c in at.caption)
+    assert [b.label for b in at.download_button][:2] == ["Download the frontier (CSV)", "Download all tables (Excel)"]
+
+
+def test_the_tight_scenario_says_why_and_what_would_fix_it(solved):
+    at = start(scenario=TIGHT)
+    scenario, result = load_scenario(SCENARIOS / TIGHT), solved(TIGHT)
+    extra, residual = extra_ceiling(scenario)
+    assert residual == pytest.approx(0, abs=1)
+    assert any(h.value == "Why, and what would fix it" for h in at.subheader)
+    assert metric(at, "Least extra ceiling that meets them").value == wan(sum(extra.values()))
+    by_year = frame_with(at, "extra (10k yuan)").set_index("year")
+    assert by_year["extra (10k yuan)"].tolist() == pytest.approx([v / 1e4 for v in extra.values()])
+    ceiling = scenario.by_year("city.ceiling_yuan")
+    assert by_year["ceiling needed (10k yuan)"].tolist() == pytest.approx(
+        [(ceiling[y] + v) / 1e4 for y, v in extra.items()])
+    unmet = result.unmet_hard.groupby("requirement").missing_yuan.sum()
+    requirements = frame_with(at, "missing if only this is required (10k yuan)").set_index("requirement")
+    assert requirements.loc["Every member insured", "missing (10k yuan)"] == pytest.approx(
+        unmet["social_insurance"] / 1e4)
+    assert requirements.loc["Offices at standard by the deadline", "missing (10k yuan)"] == pytest.approx(
+        unmet["office_space_deadline"] / 1e4)
+    options = frame_with(at, "still missing after it (10k yuan)")
+    ceiling_row = options[options["option"] == "Raise the city ceiling"].iloc[0]
+    assert ceiling_row["meets every hard target"]
+    assert ceiling_row["cost"].startswith(f"{wan(sum(extra.values()))} 10k yuan more (2006: ")
+
+
+def test_the_diagnosis_of_the_hand_case_by_hand():
+    """hand-tight: a 20,000 ceiling a year leaves beta's wages 10,000 short each year."""
+    at = go(upload(start(), "hand.toml", "hand-tight.toml", "hand-districts.csv"), "results")
+    assert metric(at, "Missing money").value == "2.0"
+    assert metric(at, "Least extra ceiling that meets them").value == "2.0"
+    uniform = metric(at, "Or today's ceiling scaled up to")
+    assert uniform.value == "6.0"  # the frontier's first total without missing money
+    assert uniform.delta == "+2.0 (+50.0%)"
+    by_year = frame_with(at, "extra (10k yuan)")
+    assert by_year["extra (10k yuan)"].tolist() == pytest.approx([1.0, 1.0], abs=1e-6)
+    assert by_year["ceiling needed (10k yuan)"].tolist() == pytest.approx([3.0, 3.0], abs=1e-6)
+    requirement = frame_with(at, "missing if only this is required (10k yuan)").iloc[0]
+    assert requirement["requirement"] == "No member below the minimum wage"
+    assert not requirement["affordable alone"] and requirement["districts"] == "Beta"
+    options = frame_with(at, "still missing after it (10k yuan)").set_index("option")
+    assert options.loc["Raise a district's own budget", "change"] == "Beta"
+    assert options.loc["Raise a district's own budget", "cost"] == "2.0 10k yuan more (2006: 1.0, 2007: 1.0)"
+    assert options.loc["Raise a district's own budget", "meets every hard target"]
+    # the minimum wage from 2007: 2006 is free of it, 2007's 10,000 is still missing
+    moved = options.loc["Move a deadline a year"]
+    assert moved["still missing after it (10k yuan)"] == pytest.approx(1.0)
+    assert moved["cost"] == "50.0% at standard in 2006 instead of 100 %"
+    text = " ".join(m.value for m in at.markdown)
+    assert "Money that runs out: the city ceiling in 2006, 2007." in text
+    assert "The minimum wage is not lowered" in text
+    # The 2006 dual (1 yuan of missing money per yuan) holds for cuts only: beta's wage
+    # share may not fall from 2006 to 2007 and 2007 has 50,000 of the 60,000, so more 2006
+    # money cannot pay 2006 wages; it closes every soft gap instead (36 points, from 5.6).
+    at = ok(next(b for b in at.button if b.label == "Compute the analysis").click().run())
+    prices = frame_with(at, "price holds for ceilings (10k yuan)").set_index("year")
+    assert prices.loc["2006", "missing money cut per +1M yuan (10k yuan)"] == "100"
+    assert prices.loc["2006", "price holds for ceilings (10k yuan)"] == (
+        "0 – 2.0 (today's ceiling is a breakpoint: the price holds for cuts only; see ±1M)")
+    assert prices.loc["2006", "+1M yuan that year"] == "+30.4 points"
+    assert prices.loc["2007", "+1M yuan that year"] == "missing -1.0 10k yuan; +22.4 points"
+
+
+def test_the_analysis_is_computed_on_demand_with_the_models_numbers():
+    at = go(upload(start(), "hand.toml", "hand-districts.csv"), "results")
+    assert not [d for d in at.dataframe if "price holds for ceilings (10k yuan)" in d.value.columns]
+    at = ok(next(b for b in at.button if b.label == "Compute the analysis").click().run())
+    scenario = load_scenario(HAND / "hand.toml")
+    model = sensitivity(scenario, solve(scenario), frontier=compute_frontier(scenario))
+    prices = frame_with(at, "price holds for ceilings (10k yuan)").set_index("year")
+    assert prices["points per +1M yuan"].tolist() == [f"{p * 1e6:,.2f}" for p in model.ceiling.price]
+    # by hand: 4e-5 and 2e-5 points per yuan, holding for 30,000-374,400 and 44,400-374,400
+    assert prices["points per +1M yuan"].tolist() == ["40.00", "20.00"]
+    assert prices["price holds for ceilings (10k yuan)"].tolist() == ["3.0 – 37.4", "4.4 – 37.4"]
+    # +1M in 2006 buys every room (36 points); -1M stops at zero: beta's 2006 wages 30,000 short
+    assert prices.loc["2006", "+1M yuan that year"] == "+12.1 points"
+    assert prices.loc["2006", "−1M yuan that year"] == "missing +3.0 10k yuan; -2.8 points"
+    where = frame_with(at, "money closing gaps (10k yuan)")
+    assert where.iloc[0].tolist()[:3] == ["Beta", "Service rooms", pytest.approx(27.44, abs=1e-3)]
+    targets = frame_with(at, "points lost per +1M yuan of target").set_index("requirement")
+    office = targets.loc["Offices at standard by the deadline"]
+    assert office["points lost per +1M yuan of target"] == "20.00"
+    assert office["holds for targets (share of today's)"] == "82% – 100%"
+    assert office["dropping it gains (points)"] == "+0.3"
+    assert office["worth in ceiling (10k yuan)"] == "1.0"  # 0.288 points at 3e-5 a yuan: 9,600 yuan
+    deadlines = frame_with(at, "what it gives up").set_index("deadline")
+    insured = deadlines.loc["Social insurance: Everyone insured from"]
+    assert insured["year"] == "2006 → 2007"
+    assert insured["what it gains"] == "+0.1 points; worth 0.5 10k yuan of ceiling"
+    assert insured["what it gives up"] == "-2.0 pts at standard in 2006"
+    assert deadlines.loc["Office space: Deadline", "what it gains"] == "already the last year of the plan"
+
+
+def test_compare_with_the_baselines_shows_each_rules_figures():
+    at = go(start(), "compare")
+    at = ok(at.multiselect(key="compare_choice").set_value(["tianjin-2006.toml"]).run())
+    assert at.info[0].value == "Pick at least two scenarios, or one with the baselines."
+    at = ok(at.toggle(key="compare_baselines").set_value(True).run())
+    assert at.query_params["baselines"] == "1" and at.query_params["compare"] == "tianjin-2006.toml"
+    scenario = load_scenario(DEFAULT)
+    inputs = build_inputs(scenario)
+    side = frame(at, "figure").set_index("figure")
+    names = {"status_quo": "Status quo (no transfers)", "equal_per_committee": "Equal per committee (定额)",
+             "pro_rata_gap": "Pro rata to gap", "per_capita": "Per capita", "equalisation": "Equalisation formula"}
+    baselines = {}
+    for rule in RULES:
+        expected = baselines[rule.value] = solve_baseline(scenario, inputs, rule)
+        column = f"Tianjin 2006 (default) · {names[rule.value]}"
+        assert side.loc["City transfers (10k yuan)", column] == wan(expected.money.transfers_yuan.sum())
+        assert side.loc["Missing money for hard targets (10k yuan)", column] == wan(
+            expected.unmet_hard.missing_yuan.sum())
+        assert side.loc["Soft points", column] == f"{expected.objectives['soft_points']:,.1f}"
+        assert side.loc["Points per +1M yuan of ceiling, 2006", column] == "–"
+    # change per district and program: status quo (the first option) against the optimum
+    optimum = solve(scenario)
+    changes = program_changes({"optimum": optimum, "sq": baselines["status_quo"]}, "optimum")
+    moved = changes[changes.outcome != "same"]
+    table = frame_with(at, "money closing gaps, change (10k yuan)")
+    assert len(table) == len(moved)
+    wuqing = table[(table["district"] == "Wuqing") & (table["program"] == "Office space")].iloc[0]
+    a = optimum.allocation.query("district == 'wuqing' and program == 'office_space'").closed_yuan.sum()
+    b = baselines["status_quo"].allocation.query("district == 'wuqing' and program == 'office_space'").closed_yuan.sum()
+    assert wuqing["money closing gaps, change (10k yuan)"] == pytest.approx((b - a) / 1e4)
+    # the link carries the switch; a bad value is named and ignored
+    at = start(compare=["tianjin-2006.toml"], baselines="maybe")
+    assert "`baselines`" in " ".join(m.value for m in at.markdown)
+    assert at.session_state["baselines"] is False
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_decision_analysis_renders_in_both_languages(lang):
+    at = upload(start(lang=lang), "hand.toml", "hand-tight.toml", "hand-districts.csv")
+    go(at, "results")
+    heading = {"en": "Why, and what would fix it", "zh": "原因及解决办法"}[lang]
+    assert any(h.value == heading for h in at.subheader)
+    button = {"en": "Compute the analysis", "zh": "计算分析"}[lang]
+    ok(next(b for b in at.button if b.label == button).click().run())
+    go(at, "frontier")
+    assert at.title[0].value.startswith({"en": "Budget frontier", "zh": "预算前沿"}[lang])
+    at = go(start(lang=lang, compare=["tianjin-2006.toml"], baselines="1"), "compare")
+    assert {"en": "Per capita", "zh": "按人口"}[lang] in " ".join(frame(at, at.dataframe[0].value.columns[0]).columns)
+
+
+def test_a_large_scenario_waits_to_be_asked_for_its_frontier():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["scenario"] = "tianjin-2006-communities.toml"
+    at = ok(at.switch_page("app_pages/frontier.py").run())  # straight to Frontier: nothing is solved
+    assert "1,380 units" in at.info[0].value
+    assert [b.label for b in at.button] == ["Compute the frontier"]
+    assert not at.dataframe

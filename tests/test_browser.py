@@ -1,7 +1,8 @@
 """A real browser: serve the app on loopback and use it in headless Chromium.
 
 Change a parameter, run, read the headline, open Compare, download the Excel
-workbook and check its sheets; a screenshot of each page goes to test-artifacts/.
+workbook and check its sheets; open the Frontier page and the diagnosis of the
+tight scenario; a screenshot of each page goes to test-artifacts/.
 Chromium is Debian's (``.ci/run`` installs it); a missing browser fails the test.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import signal
 import socket
@@ -22,8 +24,9 @@ import pandas as pd
 import pytest
 
 from model import load_scenario, solve
+from model.diagnosis import extra_ceiling
 
-from .conftest import DEFAULT, ROOT
+from .conftest import DEFAULT, ROOT, SCENARIOS
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
@@ -84,15 +87,20 @@ def browser():
         browser.close()
 
 
-def wait_until_idle(page, timeout_s: float = 90) -> None:
-    """Wait for the script to finish (the status widget says "Running" meanwhile) and the charts to draw."""
+#: What the status widget shows while the script runs ("Running…" in older Streamlit, a
+#: "Stop" button in 1.67).
+RUNNING = re.compile("Running|Stop")
+
+
+def wait_until_idle(page, timeout_s: float = 180) -> None:
+    """Wait for the script to finish (the status widget shows while it runs) and the charts to draw."""
     deadline = time.time() + timeout_s
     page.wait_for_selector("h1", timeout=timeout_s * 1000)
     quiet = 0
     while quiet < 4:
         if time.time() > deadline:
             raise AssertionError("the app kept running")
-        running = page.locator('[data-testid="stStatusWidget"]').filter(has_text="Running").count()
+        running = page.locator('[data-testid="stStatusWidget"]').filter(has_text=RUNNING).count()
         quiet = quiet + 1 if running == 0 else 0
         time.sleep(0.4)
     charts = page.locator('[data-testid="stVegaLiteChart"]')
@@ -162,7 +170,11 @@ def test_analyst_changes_a_ceiling_runs_compares_and_downloads(server, browser, 
     path = ARTIFACTS / "compare.xlsx"
     info.value.save_as(path)
     sheets = pd.read_excel(io.BytesIO(path.read_bytes()), sheet_name=None)
-    assert list(sheets) == ["headline", "differences", "districts", "inputs"]
+    assert list(sheets) == ["headline", "differences", "districts", "programs", "inputs"]
+    # the change per district and program adds up to each district's change
+    by_program = sheets["programs"].groupby("district")["transfers_change_yuan"].sum()
+    by_district = sheets["districts"].set_index("district")["transfers_change_yuan"]
+    assert by_program.reindex(by_district.index).to_numpy() == pytest.approx(by_district.to_numpy(), abs=1e-3)
     inputs = sheets["inputs"].set_index("key")
     assert inputs.loc["city.ceiling_yuan.2007"].iloc[1:].tolist() == [30_000_000, 27_000_000]
     headline = sheets["headline"].set_index("metric")
@@ -188,4 +200,31 @@ def test_a_shared_link_opens_the_same_view(server, browser):
     wait_until_idle(page)
     assert page.get_by_text("Some of the link could not be used").count() == 1
     shoot(page, "bad-link")
+    page.close()
+
+
+def test_the_frontier_and_the_diagnosis_in_a_browser(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 3200})
+    page.goto(f"{server}/frontier")
+    wait_until_idle(page)
+    assert page.locator("h1").first.inner_text().strip() == "Budget frontier: Tianjin 2006 (default)"
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() == 3  # points, missing money, compliance
+    assert page.get_by_text("Breakpoints", exact=True).count() == 1
+    shoot(page, "frontier")
+    page.get_by_text("中文", exact=True).click()
+    wait_until_idle(page)
+    assert page.locator("h1").first.inner_text().strip().startswith("预算前沿")
+    shoot(page, "frontier-zh")
+
+    tight = "tianjin-2006-tight-ceiling.toml"
+    page.goto(f"{server}/?scenario={tight}")
+    wait_until_idle(page)
+    assert page.get_by_text("Why, and what would fix it", exact=True).count() == 1
+    extra, _ = extra_ceiling(load_scenario(SCENARIOS / tight))
+    assert metric_value(page, "Least extra ceiling that meets them") == f"{sum(extra.values()) / 1e4:,.0f}"
+    shoot(page, "results-tight-diagnosis")
+    page.get_by_role("button", name="Compute the analysis").click()
+    wait_until_idle(page)
+    assert page.get_by_text("Price of each year's ceiling, and where it holds", exact=True).count() == 1
+    shoot(page, "results-tight-analysis")
     page.close()

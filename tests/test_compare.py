@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from model import load_scenario
+from model import load_scenario, solve
+from model.baselines import Rule, solve_baseline
 from model.compare import (
     differences,
     district_changes,
@@ -13,10 +14,13 @@ from model.compare import (
     headline,
     headline_table,
     input_differences,
+    program_changes,
+    program_summary,
     targets,
 )
+from model.inputs import build_inputs
 
-from .conftest import SCENARIOS
+from .conftest import FIXTURES, SCENARIOS
 
 
 @pytest.fixture(scope="module")
@@ -103,3 +107,63 @@ def test_headline_table_aligns_metrics(pair):
     assert isinstance(table, pd.DataFrame)
     assert table.index[0] == "transfers_yuan"
     assert list(table.columns) == list(scenarios)
+
+
+# --- change by district and program ---------------------------------------------------
+def test_program_changes_on_the_hand_case_against_equal_grants():
+    """The hand optimum (tests/test_hand_solved.py) against equal grants of 50,000 a year.
+
+    Optimum: beta closes 60,000 of wages and 70,000 then 55,600 of service rooms with
+    transfers of 100,000 then 85,600; alpha receives 14,400 in all. Equal grants: beta
+    gets 50,000 a year, so 80,000 a year to spend: 60,000 wages, 20,000 rooms; alpha
+    still needs only 14,400. So beta's rooms lose 125,600 - 40,000 = 85,600 yuan and
+    0.856 of a committee at standard in 2007 (of 10: -0.0856); nothing else changes.
+    Transfers are split over programs by the money each closes in the district-year:
+    optimum rooms 100,000 x 70/130 + 85,600 x 55,600/115,600 = 95,016.39, equal grants
+    rooms 2 x 50,000 x 20/80 = 25,000; wages 90,583.61 against 75,000.
+    """
+    scenario = load_scenario(FIXTURES / "hand" / "hand.toml")
+    optimum = solve(scenario, status_quo=False)
+    equal = solve_baseline(scenario, build_inputs(scenario), Rule.EQUAL_PER_COMMITTEE)
+    changes = program_changes({"optimum": optimum, "equal": equal}, "optimum")
+    assert set(changes["scenario"]) == {"equal"} and len(changes) == 2 * 5
+    rows = changes.set_index(["district", "program"])
+    rooms = rows.loc[("beta", "service_space")]
+    assert rooms["reference_closed_yuan"] == pytest.approx(125_600, abs=1)
+    assert rooms["closed_yuan"] == pytest.approx(40_000, abs=1)
+    assert rooms["closed_change_yuan"] == pytest.approx(-85_600, abs=1)
+    assert rooms["share_change"] == pytest.approx(-0.0856, abs=1e-6)
+    assert rooms["outcome"] == "loses"
+    assert rooms["reference_transfers_yuan"] == pytest.approx(100_000 * 70 / 130 + 85_600 * 55_600 / 115_600, abs=2)
+    assert rooms["transfers_yuan"] == pytest.approx(25_000, abs=1)
+    wages = rows.loc[("beta", "member_subsidy")]
+    assert wages["closed_change_yuan"] == pytest.approx(0, abs=1) and wages["outcome"] == "same"
+    assert wages["transfers_change_yuan"] == pytest.approx(75_000 - (200_000 - 14_400 - 95_016.39), abs=2)
+    others = changes[~((changes.district == "beta") & (changes.program == "service_space"))]
+    assert (others["outcome"] == "same").all()
+    assert others["closed_change_yuan"].abs().max() < 1
+    # alpha's 14,400 may come in either year: only its total is the same
+    alpha = program_summary(equal).query("district == 'alpha'")
+    assert alpha["transfers_yuan"].sum() == pytest.approx(14_400, abs=1)
+    assert alpha.set_index("program")["closed_yuan"].to_dict() == pytest.approx(
+        {"office_space": 80_000, "service_space": 0, "operating_funds": 20_000, "member_subsidy": 0,
+         "social_insurance": 14_400}, abs=1)
+
+
+def test_program_changes_add_up_to_the_district_changes(pair):
+    _, results = pair
+    reference = "tianjin-2006.toml"
+    by_program = program_changes(results, reference)
+    by_district = district_changes(results, reference).set_index("district")
+    sums = by_program.groupby("district")[["transfers_change_yuan", "closed_change_yuan"]].sum()
+    for district, row in sums.iterrows():
+        assert row["transfers_change_yuan"] == pytest.approx(by_district.loc[district, "transfers_change_yuan"],
+                                                             abs=1e-3)
+        assert row["closed_change_yuan"] == pytest.approx(by_district.loc[district, "closed_change_yuan"], abs=1e-3)
+    # each row is the allocation table summed over the years, for both results
+    a, b = results[reference], results["tianjin-2006-tight-ceiling.toml"]
+    row = by_program.set_index(["district", "program"]).loc[("wuqing", "office_space")]
+    closed = lambda r: r.allocation.query("district == 'wuqing' and program == 'office_space'").closed_yuan.sum()  # noqa: E731
+    assert row["closed_change_yuan"] == pytest.approx(closed(b) - closed(a))
+    with pytest.raises(KeyError):
+        program_changes(results, "nope")

@@ -65,7 +65,7 @@ def test_state_encodes_and_decodes_to_the_same_state():
     saved = ScenarioRef.make("tianjin-2006-tight-ceiling.toml",
                              {"scenario.name": "Option B; tighter", "districts.hedong.capacity_yuan": 9e6})
     state = LinkState(scenario=DEFAULT.with_overrides({"city.ceiling_yuan.2007": 3e7}),
-                      compare=[DEFAULT, saved], reference=1, language="zh")
+                      compare=[DEFAULT, saved], reference=1, language="zh", baselines=True)
     params = encode_state(state, DEFAULT, "en")
     lists = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
     decoded, problems = decode(lists)
@@ -109,3 +109,12 @@ def test_uploaded_scenarios_cannot_travel_in_a_link():
     state, problems = decode({"scenario": [ref.to_param()]})
     assert state.scenario == DEFAULT
     assert "uploads stay in the session" in problems[0].rule
+
+
+def test_the_baselines_flag_travels_as_one_or_zero():
+    assert encode_state(LinkState(DEFAULT, baselines=True), DEFAULT, "en") == {"baselines": "1"}
+    assert decode({"baselines": ["1"]})[0].baselines is True
+    assert decode({"baselines": ["false"]}) == (LinkState(DEFAULT), [])
+    state, problems = decode({"baselines": ["maybe"]})
+    assert state.baselines is False
+    assert [(p.where, p.rule) for p in problems] == [("baselines", "must be 1 or 0, got 'maybe'; baselines not shown")]
