@@ -158,8 +158,12 @@ def people_table(frame: pd.DataFrame, names: Mapping[str, str]) -> tuple[pd.Data
         elif column == "unit":
             continue
         elif column.startswith("shadow_price"):
-            out[label] = values * 1e6
-            config[label] = st.column_config.NumberColumn(label, format="%,.2f")
+            if values.isna().any():
+                # A withheld price (hard targets first, or a rule-based baseline) shows as a dash.
+                out[label] = [number(v * 1e6, digits=2) for v in values]
+            else:
+                out[label] = values * 1e6
+                config[label] = st.column_config.NumberColumn(label, format="%,.2f")
         elif column.endswith("_yuan"):
             label = f"{label} ({t('unit_wan')})"
             out[label] = values / WAN

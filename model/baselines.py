@@ -133,6 +133,10 @@ def solve_baseline(scenario: Scenario, inputs: ModelInputs, rule: Rule | str,
     form = formulate(constrained)
     solution = solve_lexicographic(form.lp, solver, tolerance=constrained.stage_tolerance)
     result = make_result(scenario, constrained, form, solution)
+    # Under a rule the grants, not the ceiling, bind each district: one more yuan of
+    # ceiling has no value until the rule says who gets it. No shadow price is given.
+    for column in ("shadow_price_points_per_yuan", "shadow_price_missing_yuan_per_yuan"):
+        result.money[column] = np.nan
     result.rule = rule.value
     result.grants = pd.DataFrame({
         "district": np.repeat(inputs.districts, len(inputs.years)),

@@ -251,8 +251,9 @@ def diagnose(scenario: Scenario, result: Result, solver: SolverName | str = Solv
     for a, b in itertools.combinations(affordable, 2):
         if requirement_alone(scenario, [a, b], solver) > MISSING_TOLERANCE:
             conflicts.append((a.value, b.value))
-    if len(affordable) > 1 and not conflicts:
-        notes.append("each pair of unmet requirements is affordable; only all of them together are not")
+    if len(affordable) == len(present) > 2 and not conflicts:
+        notes.append("each unmet requirement, and each pair of them, is affordable; only all of them "
+                     "together are not")
 
     alternatives: list[dict[str, Any]] = []
     for key, requirement in DEADLINES.items():
