@@ -172,7 +172,9 @@ class _StageSet:
             # of each stage; warm re-solves start from the basis.
             self.highs.append(highs)
         self.current = arrays
-        self.fresh = bases is None  # no basis yet: each stage starts from the previous stage's
+        # Whether each stage has a basis of its own (from a solve, or seeded); one
+        # without starts from the previous stage's optimal basis.
+        self.solved = [bases is not None] * len(STAGES)
 
     @staticmethod
     def _pass(highs, arrays: _Arrays, k: int) -> None:
@@ -263,12 +265,13 @@ class FastSolver:
         for key, stage_set in self._sets.items():
             self._seed_bases[key] = stage_set.bases()
 
-    def solve(self, lp: LinearProgram, tolerance: float = 1e-7) -> LPSolution:
-        """The three stages of ``lp``, as :func:`~model.solvers.solve_lexicographic` defines them.
+    def solve(self, lp: LinearProgram, tolerance: float = 1e-7, stages: int = 3) -> LPSolution:
+        """The stages of ``lp``, as :func:`~model.solvers.solve_lexicographic` defines them.
 
-        Returns the primal values after the last stage, each stage's optimum and the
-        row duals of every stage (per unit of the row's bound, unscaled), as the
-        reference does with HiGHS.
+        Returns the primal values after the last stage solved, each stage's optimum
+        and the row duals of every stage (per unit of the row's bound, unscaled), as
+        the reference does with HiGHS. ``stages`` < 3 solves only the first ones
+        (what-if analysis that needs only missing money or soft points).
         """
         started = time.perf_counter()
         arrays = describe(lp)
@@ -289,23 +292,23 @@ class FastSolver:
         stage_seconds: dict[Stage, float] = {}
         values: list[float] = []
         x = None
-        for k, stage in enumerate(STAGES):
+        for k, stage in enumerate(STAGES[:stages]):
             t0 = time.perf_counter()
             highs = stage_set.highs[k]
             for j, value in enumerate(values):
                 slack = tolerance * max(1.0, abs(value))
                 highs.changeRowBounds(m + j, -np.inf, (value + slack) / arrays.scales[j])
-            if stage_set.fresh and k > 0:
+            if not stage_set.solved[k] and k > 0:
+                # No basis of its own yet: start from the previous stage's optimal one.
                 highs.setBasis(stage_set.highs[k - 1].getBasis())
-            highs.run()
-            if not _optimal(highs):
+            if not _run_optimal(highs):
                 # A warm start that went astray: solve the same stage again from scratch.
                 self.stats["cold_retries"] += 1
                 highs.clearSolver()
-                highs.run()
-                if not _optimal(highs):
+                if not _run_optimal(highs):
                     raise SolveError(f"HiGHS (matrix form) ended stage {k + 1} ({stage.value}) with status "
                                      f"{highs.modelStatusToString(highs.getModelStatus())}")
+            stage_set.solved[k] = True
             if self.first_solver != "simplex":
                 highs.setOptionValue("solver", "simplex")
             solution = highs.getSolution()
@@ -315,11 +318,21 @@ class FastSolver:
             objectives[stage] = value
             duals[stage] = arrays.scales[k] * np.asarray(solution.row_dual, dtype=float)[:m]
             stage_seconds[stage] = time.perf_counter() - t0
-        stage_set.fresh = False
         self.stats["solves"] += 1
         return LPSolution(x=x, objectives=objectives, duals=duals, solver="highs",
                           solver_version=_version(), seconds=time.perf_counter() - started,
                           stage_seconds=stage_seconds)
+
+
+def _run_optimal(highs) -> bool:
+    """Run HiGHS; whether the run itself succeeded and ended with an optimal model.
+
+    Both are needed: a run that fails (an option HiGHS refuses, say) leaves the
+    model status of the run before it in place.
+    """
+    import highspy
+
+    return highs.run() != highspy.HighsStatus.kError and _optimal(highs)
 
 
 @functools.cache

@@ -196,3 +196,62 @@ def test_reference_solve_is_untouched(default_result):
     assert default_result.provenance["solver_version"].startswith("highspy")
     assert "matrix" not in default_result.provenance["solver_version"]
     assert solve  # the public entry point is unchanged
+
+
+# --- stages, run status, warm what-if solves ---------------------------------------------
+def test_first_stages_only_match_the_reference(default_scenario):
+    inputs = build_inputs(default_scenario)
+    lp = formulate(inputs).lp
+    solver = FastSolver()
+    for stages in (1, 2, 3, 1):
+        ref = solve_lexicographic(lp, "highs", tolerance=inputs.stage_tolerance, stages=stages)
+        got = solver.solve(lp, inputs.stage_tolerance, stages=stages)
+        assert list(got.objectives) == list(ref.objectives) == list(Stage)[:stages]
+        for stage, value in ref.objectives.items():
+            assert got.objectives[stage] == pytest.approx(value, rel=1e-6, abs=1e-3)
+
+
+def test_a_failed_run_is_never_read_as_optimal(default_scenario):
+    """A HiGHS run that fails leaves the previous optimal status in place: it must raise."""
+    inputs = build_inputs(default_scenario)
+    lp = formulate(inputs).lp
+    solver = FastSolver()
+    solver.solve(lp, inputs.stage_tolerance)
+    for highs in next(iter(solver._sets.values())).highs:
+        # HiGHS keeps one thread pool per process; a run asking for another size fails.
+        highs.setOptionValue("threads", 97)
+    with pytest.raises(SolveError, match="stage 1"):
+        solver.solve(lp, inputs.stage_tolerance)
+
+
+def test_warm_what_if_solves_reach_the_reference_optima(default_scenario):
+    """One resolver through other ceilings, a scaled requirement, money added and a
+    changed objective: every stage optimum is the reference's."""
+    from model.constants import Requirement
+    from model.whatif import Resolver, add_money, scale_requirement, unmet_columns, with_ceiling
+
+    inputs = build_inputs(default_scenario)
+    form = formulate(inputs)
+    lp = form.lp
+    extra = lp.copy()
+    rows = np.arange(lp.rows_of("ceiling").start, lp.rows_of("ceiling").stop)
+    top_ups = add_money(extra, "extra_ceiling", rows, [(y,) for y in inputs.years])
+    alone = lp.copy()
+    alone.objectives[Stage.HARD] = np.zeros(lp.n_cols)
+    alone.objectives[Stage.HARD][unmet_columns(form, Requirement.SOCIAL_INSURANCE)] = 1.0
+    edits = [(with_ceiling(lp, inputs.ceiling * 0.3), 2), (with_ceiling(lp, inputs.ceiling * 1.7), 2),
+             (scale_requirement(lp, Requirement.OFFICE_SPACE_DEADLINE, 1.4), 1), (extra, 1),
+             (with_ceiling(lp, inputs.ceiling * 0.1), 1), (alone, 1), (lp, 3)]
+    resolver = Resolver("highs")
+    for edited, stages in edits:
+        ref = solve_lexicographic(edited, "highs", tolerance=inputs.stage_tolerance, stages=stages)
+        got = resolver.solve(edited, stages, inputs.stage_tolerance)
+        for stage, value in ref.objectives.items():
+            assert got.objectives[stage] == pytest.approx(value, rel=1e-6, abs=1e-3), (stage, stages)
+    # With top-ups, stage 2 minimises them (1 per yuan) less the points (~1e-5 per yuan):
+    # the least top-up is what diagnosis reports.
+    ref = solve_lexicographic(extra, "highs", tolerance=inputs.stage_tolerance, stages=2)
+    got = resolver.solve(extra, 2, inputs.stage_tolerance)
+    assert got.x[top_ups].sum() == pytest.approx(ref.x[top_ups].sum(), rel=1e-6, abs=1.0)
+    # The model; with top-ups (more columns); with one requirement's objective (its fixing row).
+    assert resolver.fast.stats["structures_built"] == 3
