@@ -508,7 +508,6 @@ class FastSolver:
                           solver_version=_version(), seconds=time.perf_counter() - started,
                           stage_seconds=stage_seconds)
 
-
     def _run_stage(self, stage_set: _StageSet, k: int, stage: Stage) -> tuple[np.ndarray, np.ndarray]:
         """Run HiGHS on stage ``k``; the optimal column values and (scaled) row duals."""
         highs = stage_set.highs[k]
