@@ -26,8 +26,8 @@ How a batch stays fast:
   reduced costs, so it is still optimal if it is still primal feasible. That is
   tested, not assumed: the nonbasic variables move with their bounds and one
   solve with HiGHS's own factorisation of the basis gives the basic ones; if
-  every one is within its bounds (to 1e-9 of the bound, far tighter than HiGHS's
-  tolerance) the stage's solution is that vertex, with the same duals -- what
+  every one is within its bounds (to 1e-9 of the bound's size) the stage's
+  solution is that vertex, with the same duals -- what
   HiGHS's warm dual simplex would return after 0 iterations -- and otherwise
   HiGHS runs. A HiGHS run costs about 0.4 ms even when it pivots no more, which
   is most of a city-level batch point's solve.
@@ -213,10 +213,10 @@ class _Vertex:
     basis: _Basis | None = None
 
 
-#: A basic variable counts as within its bounds up to this share of the bound
-#: (and as much absolute, near zero): far tighter than HiGHS's own primal
-#: feasibility tolerance (1e-7 on the scaled model), so a basis accepted here is
-#: one HiGHS would accept too.
+#: A basic variable counts as within its bounds up to this share of the bound's
+#: size (and as much absolute near zero). Tight on purpose: a looser 1e-7 yuan
+#: accepted bases from which HiGHS still pivoted (it judges feasibility on its
+#: scaled model), and an accepted basis must be one HiGHS keeps.
 VERTEX_TOLERANCE = 1e-9
 
 
