@@ -62,7 +62,7 @@ def summarise(inputs: ModelInputs, form: Formulation, solution: LPSolution) -> n
     x = np.where(np.abs(solution.x) < 1e-6, 0.0, solution.x)  # solver round-off, as in make_result
     closed = x[form.closed]
     transfer = form.money(x)[1]
-    unmet = x[np.fromiter(form.unmet.values(), dtype=np.int64, count=len(form.unmet))]
+    unmet = x[form.unmet_columns]
     missing = float(unmet[unmet > UNMET_TOLERANCE_YUAN].sum())
     shares = []
     for at, total in compliance_counts(inputs, closed).values():

@@ -36,7 +36,7 @@ from .pipeline import solve as solve_scenario
 from .results import Result
 from .scenario import Scenario
 from .sensitivity import DEADLINES
-from .whatif import add_money, solve, unmet_columns
+from .whatif import Resolver, add_money, resolver, solve, unmet_columns
 
 #: Standards that may be lowered, per requirement: (parameter, lowest allowed, unit).
 ADJUSTABLE = {
@@ -92,7 +92,7 @@ class Diagnosis:
         return {"diagnosis_requirements": self.requirements, "diagnosis_alternatives": self.alternatives}
 
 
-def extra_ceiling(scenario: Scenario, solver: SolverName | str = SolverName.HIGHS) -> tuple[dict[int, float] | None, float]:
+def extra_ceiling(scenario: Scenario, solver: SolverName | str | Resolver = SolverName.HIGHS) -> tuple[dict[int, float] | None, float]:
     """Least extra ceiling by year that meets every hard target, and the money still
     missing even with unlimited ceiling (co-financing or capacity can bind).
 
@@ -110,7 +110,7 @@ def extra_ceiling(scenario: Scenario, solver: SolverName | str = SolverName.HIGH
 
 
 def requirement_alone(scenario: Scenario, requirements: list[Requirement],
-                      solver: SolverName | str = SolverName.HIGHS) -> float:
+                      solver: SolverName | str | Resolver = SolverName.HIGHS) -> float:
     """Missing money when only ``requirements`` must be met (the others may go unmet)."""
     inputs = build_inputs(scenario)
     form = formulate(inputs)
@@ -122,7 +122,7 @@ def requirement_alone(scenario: Scenario, requirements: list[Requirement],
     return solve(lp, 1, solver, inputs.stage_tolerance).objectives[Stage.HARD]
 
 
-def binding_money(scenario: Scenario, solver: SolverName | str = SolverName.HIGHS) -> dict[str, list]:
+def binding_money(scenario: Scenario, solver: SolverName | str | Resolver = SolverName.HIGHS) -> dict[str, list]:
     """Ceiling years and district budgets that run out (non-zero hard-stage duals)."""
     inputs = build_inputs(scenario)
     form = formulate(inputs)
@@ -209,7 +209,8 @@ def move_deadline(scenario: Scenario, key: str, result: Result, solver) -> dict[
     year = scenario.params[key]
     if year >= scenario.years[-1]:
         return None
-    moved = solve_scenario(scenario.with_overrides({key: year + 1}), solver=solver, status_quo=False)
+    name = solver.name if isinstance(solver, Resolver) else solver
+    moved = solve_scenario(scenario.with_overrides({key: year + 1}), solver=name, status_quo=False)
     program = {"office_space.deadline": "office_space", "service_space.deadline": "service_space",
                "social_insurance.deadline": "social_insurance",
                "member_subsidy.minimum_wage_from": "member_subsidy"}[key]
@@ -220,11 +221,12 @@ def move_deadline(scenario: Scenario, key: str, result: Result, solver) -> dict[
             "cost_value": 1.0 - share}
 
 
-def diagnose(scenario: Scenario, result: Result, solver: SolverName | str = SolverName.HIGHS,
+def diagnose(scenario: Scenario, result: Result, solver: SolverName | str | Resolver = SolverName.HIGHS,
              with_frontier: bool = True) -> Diagnosis | None:
     """Diagnose a result with missing money (None when every hard target is met)."""
     if result.status == Status.OPTIMAL:
         return None
+    solver = resolver(solver)  # one for every re-solve below: warm starts across them
     missing_now = result.objectives["missing_hard_yuan"]
     notes: list[str] = []
     extra, residual = extra_ceiling(scenario, solver)

@@ -21,6 +21,16 @@ How a batch stays fast:
   ``changeColsCost``, a few changed coefficients through ``changeCoeff`` (many: the
   matrix is passed again with the old basis set back). The fixing rows are reused,
   only their bounds move.
+- **A stage that is still optimal is not run.** When only bounds moved since a
+  stage's last solve (same matrix, same costs), its optimal basis keeps its
+  reduced costs, so it is still optimal if it is still primal feasible. That is
+  tested, not assumed: the nonbasic variables move with their bounds and one
+  solve with HiGHS's own factorisation of the basis gives the basic ones; if
+  every one is within its bounds (to 1e-9 of the bound's size) the stage's
+  solution is that vertex, with the same duals -- what
+  HiGHS's warm dual simplex would return after 0 iterations -- and otherwise
+  HiGHS runs. A HiGHS run costs about 0.4 ms even when it pivots no more, which
+  is most of a city-level batch point's solve.
 - **Structure is checked, never assumed.** The LP's shape and sparsity pattern (which
   rows exist -- a hard flag, a deadline or a co-financing share changes that -- and
   which coefficients are non-zero) form a key; scenarios with another key get their
@@ -72,6 +82,13 @@ class _Pattern:
     entry_cols: np.ndarray  # column of each CSC entry
     duplicates: bool
     continuous: np.ndarray  # int32 zeros: every column is continuous
+    rows: np.ndarray  # the COO entries it was made from (int64)
+    cols: np.ndarray
+
+    def same_entries(self, n: int, m: int, rows: np.ndarray, cols: np.ndarray) -> bool:
+        """Whether these COO entries are the ones this pattern was made from."""
+        return (self.n == n and self.m == m and np.array_equal(self.rows, rows)
+                and np.array_equal(self.cols, cols))
 
     def csc_values(self, coo_vals: np.ndarray) -> np.ndarray:
         sorted_vals = coo_vals[self.order]
@@ -115,7 +132,7 @@ def _pattern(key: bytes, n: int, m: int, rows: np.ndarray, cols: np.ndarray) -> 
     pattern = _Pattern(key=key, n=n, m=m, order=order, starts=starts,
                        indptr=indptr.astype(np.int32), index=rows[order][starts].astype(np.int32),
                        entry_cols=entry_cols.astype(np.int32), duplicates=bool(starts.size < order.size),
-                       continuous=np.zeros(n, dtype=np.int32))
+                       continuous=np.zeros(n, dtype=np.int32), rows=rows, cols=cols)
     _patterns[key] = pattern
     if len(_patterns) > 16:
         _patterns.popitem(last=False)
@@ -133,11 +150,16 @@ def describe(lp: LinearProgram) -> _Arrays:
     all_rows = np.concatenate([rows, np.full(fix[0].size, m), np.full(fix[1].size, m + 1)])
     all_cols = np.concatenate([cols, fix[0], fix[1]])
     all_vals = np.concatenate([vals, objectives[0][fix[0]] / scales[0], objectives[1][fix[1]] / scales[1]])
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(np.array([n, m], dtype=np.int64).tobytes())
-    digest.update(all_rows.astype(np.int64).tobytes())
-    digest.update(all_cols.astype(np.int64).tobytes())
-    pattern = _pattern(digest.digest(), n, m, all_rows.astype(np.int64), all_cols.astype(np.int64))
+    all_rows, all_cols = all_rows.astype(np.int64), all_cols.astype(np.int64)
+    last = next(reversed(_patterns.values()), None)
+    if last is not None and last.same_entries(n, m, all_rows, all_cols):
+        pattern = last  # a batch's next point: the same entries compared, not hashed
+    else:
+        digest = hashlib.blake2b(digest_size=16)
+        digest.update(np.array([n, m], dtype=np.int64).tobytes())
+        digest.update(all_rows.tobytes())
+        digest.update(all_cols.tobytes())
+        pattern = _pattern(digest.digest(), n, m, all_rows, all_cols)
     col_lower, col_upper, row_lower, row_upper = lp.bounds()
     free = np.array([np.inf, np.inf])
     return _Arrays(pattern=pattern, values=pattern.csc_values(all_vals),
@@ -151,6 +173,145 @@ def _optimal(highs) -> bool:
     import highspy
 
     return highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
+
+
+@dataclass
+class _Basis:
+    """A stage's optimal basis as the vertex test needs it (made once per basis).
+
+    ``cols``/``rows`` are the positions in HiGHS's basis (its basic variables: a
+    column j, or a row i given as -(i + 1)); the masks say which columns and rows
+    are basic; ``col_upper``/``row_upper`` which bound each nonbasic one sits at.
+    """
+
+    basic_cols: np.ndarray
+    basic_rows: np.ndarray
+    cols: np.ndarray  # positions in the basis of basic_cols
+    rows: np.ndarray  # positions in the basis of basic_rows
+    col_is_basic: np.ndarray
+    row_is_basic: np.ndarray
+    col_at_upper: np.ndarray
+    row_at_upper: np.ndarray
+
+
+@dataclass
+class _Vertex:
+    """A stage's optimal basic solution, kept to test the next LP of a batch against.
+
+    ``x`` are the column values, ``r`` the row activities (``A x``) and ``row_dual``
+    HiGHS's (scaled) row duals, for the bounds ``col_lower`` ... ``row_upper``
+    (fixing rows included); the basis is the one the stage's HiGHS instance holds.
+    """
+
+    x: np.ndarray
+    row_dual: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    r: np.ndarray | None = None
+    basis: _Basis | None = None
+
+
+#: A basic variable counts as within its bounds up to this share of the bound's
+#: size (and as much absolute near zero). Tight on purpose: a looser 1e-7 yuan
+#: accepted bases from which HiGHS still pivoted (it judges feasibility on its
+#: scaled model), and an accepted basis must be one HiGHS keeps.
+VERTEX_TOLERANCE = 1e-9
+
+
+def _basis_of(highs, matrix, vertex: _Vertex) -> _Basis | None:
+    """The basis HiGHS holds, with the bound each nonbasic variable sits at."""
+    status, basic = highs.getBasicVariables()
+    if status == _highs_error():
+        return None
+    basic = np.asarray(basic, dtype=np.int64)
+    n, rows = matrix.shape[1], matrix.shape[0]
+    cols_pos, rows_pos = np.flatnonzero(basic >= 0), np.flatnonzero(basic < 0)
+    col_is_basic = np.zeros(n, dtype=bool)
+    row_is_basic = np.zeros(rows, dtype=bool)
+    col_is_basic[basic[cols_pos]] = True
+    row_is_basic[-basic[rows_pos] - 1] = True
+    if vertex.r is None:
+        vertex.r = matrix @ vertex.x
+    # HiGHS puts a nonbasic variable exactly at one of its bounds: the nearer one.
+    return _Basis(basic_cols=basic[cols_pos], basic_rows=-basic[rows_pos] - 1, cols=cols_pos, rows=rows_pos,
+                  col_is_basic=col_is_basic, row_is_basic=row_is_basic,
+                  col_at_upper=_at_upper(vertex.x, vertex.col_lower, vertex.col_upper),
+                  row_at_upper=_at_upper(vertex.r, vertex.row_lower, vertex.row_upper))
+
+
+def _move_vertex(highs, matrix, vertex: _Vertex, col_lower: np.ndarray, col_upper: np.ndarray,
+                 row_lower: np.ndarray, row_upper: np.ndarray) -> _Vertex | None:
+    """The new LP's basic solution for the stage's optimal basis, if it is still feasible.
+
+    Only bounds moved since ``vertex`` (same matrix, same costs), so the basis
+    keeps its reduced costs: it stays dual feasible, hence optimal as soon as it is
+    primal feasible (LP theory; HiGHS's warm dual simplex would stop after 0
+    iterations). Nonbasic variables move with their bounds, the basic ones follow
+    by one solve with the basis matrix, ``B dz_B = dr_N - A_N dx_N``, using HiGHS's
+    own factorisation. Returns the new vertex (same duals), or None when a basic
+    variable would leave its bounds or a nonbasic one lose its bound (the stage
+    must then be solved).
+    """
+    if vertex.basis is None:
+        vertex.basis = _basis_of(highs, matrix, vertex)
+        if vertex.basis is None:
+            return None
+    basis = vertex.basis
+    moved_cols = np.flatnonzero((col_lower != vertex.col_lower) | (col_upper != vertex.col_upper))
+    moved_rows = np.flatnonzero((row_lower != vertex.row_lower) | (row_upper != vertex.row_upper))
+    x, r = vertex.x.copy(), vertex.r.copy()
+    # Nonbasic variables whose bound moved: they move with it.
+    nb_cols = moved_cols[~basis.col_is_basic[moved_cols]]
+    nb_rows = moved_rows[~basis.row_is_basic[moved_rows]]
+    new_x = np.where(basis.col_at_upper[nb_cols], col_upper[nb_cols], col_lower[nb_cols])
+    new_r = np.where(basis.row_at_upper[nb_rows], row_upper[nb_rows], row_lower[nb_rows])
+    if not (np.isfinite(new_x).all() and np.isfinite(new_r).all()):
+        return None  # the bound a nonbasic variable sat at is gone
+    dx, dr = new_x - x[nb_cols], new_r - r[nb_rows]
+    x[nb_cols], r[nb_rows] = new_x, new_r
+    if dx.any() or dr.any():
+        rhs = np.zeros(matrix.shape[0])
+        rhs[nb_rows] = dr
+        if nb_cols.size:
+            rhs -= matrix[:, nb_cols] @ dx
+        # HiGHS's basis matrix holds A's column for a basic column and +e_i for a
+        # basic row; with A x - r = 0 a basic row's activity moves by -w.
+        status, w = highs.getBasisSolve(rhs)
+        if status == _highs_error():
+            return None
+        w = np.asarray(w, dtype=float)
+        x[basis.basic_cols] += w[basis.cols]
+        r[basis.basic_rows] -= w[basis.rows]
+        check_cols, check_rows = basis.basic_cols, basis.basic_rows
+    else:
+        # No nonbasic variable moved: the basic values stand; only moved bounds can cut them off.
+        check_cols = moved_cols[basis.col_is_basic[moved_cols]]
+        check_rows = moved_rows[basis.row_is_basic[moved_rows]]
+    if not (_inside(x[check_cols], col_lower[check_cols], col_upper[check_cols]).all()
+            and _inside(r[check_rows], row_lower[check_rows], row_upper[check_rows]).all()):
+        return None
+    return _Vertex(x, vertex.row_dual, col_lower, col_upper, row_lower, row_upper, r=r, basis=basis)
+
+
+def _at_upper(values: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """For variables at a bound: whether it is the upper one."""
+    return np.isfinite(upper) & (np.isinf(lower) | (np.abs(values - upper) < np.abs(values - lower)))
+
+
+def _inside(values: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        slack_low = VERTEX_TOLERANCE * (1.0 + np.abs(lower))
+        slack_up = VERTEX_TOLERANCE * (1.0 + np.abs(upper))
+        return (values >= lower - np.where(np.isinf(lower), 0.0, slack_low)) & \
+            (values <= upper + np.where(np.isinf(upper), 0.0, slack_up))
+
+
+def _highs_error():
+    import highspy
+
+    return highspy.HighsStatus.kError
 
 
 class _StageSet:
@@ -172,7 +333,12 @@ class _StageSet:
             # of each stage; warm re-solves start from the basis.
             self.highs.append(highs)
         self.current = arrays
-        self.fresh = bases is None  # no basis yet: each stage starts from the previous stage's
+        # Whether each stage has a basis of its own (from a solve, or seeded); one
+        # without starts from the previous stage's optimal basis.
+        self.solved = [bases is not None] * len(STAGES)
+        # Each stage's last optimal vertex, while its matrix and costs stay as they were.
+        self.vertices: list[_Vertex | None] = [None] * len(STAGES)
+        self._matrix = None
 
     @staticmethod
     def _pass(highs, arrays: _Arrays, k: int) -> None:
@@ -193,6 +359,9 @@ class _StageSet:
         cols = np.flatnonzero((new.col_lower != old.col_lower) | (new.col_upper != old.col_upper))
         rows = np.flatnonzero((new.row_lower[:m] != old.row_lower[:m]) | (new.row_upper[:m] != old.row_upper[:m]))
         coeffs = np.flatnonzero(new.values != old.values)
+        if coeffs.size:
+            self.vertices = [None] * len(STAGES)  # another matrix: another basis matrix
+            self._matrix = None
         if coeffs.size > COEFF_LIMIT:
             stats["matrix_passes"] += 1
             for k, highs in enumerate(self.highs):
@@ -220,11 +389,21 @@ class _StageSet:
         for k, highs in enumerate(self.highs):
             changed = np.flatnonzero(new.costs[k] != old.costs[k])
             if changed.size:
+                self.vertices[k] = None  # other costs: other duals
                 highs.changeColsCost(int(changed.size), changed.astype(np.int32), new.costs[k][changed])
         self.current = new
 
     def bases(self) -> list:
         return [highs.getBasis() for highs in self.highs]
+
+    def matrix(self):
+        """The constraint matrix the instances hold (fixing rows included), as scipy CSC."""
+        if self._matrix is None:
+            import scipy.sparse as sp
+
+            p = self.pattern
+            self._matrix = sp.csc_matrix((self.current.values, p.index, p.indptr), shape=(p.m + 2, p.n))
+        return self._matrix
 
 
 @dataclass
@@ -240,6 +419,11 @@ class FastSolver:
         Algorithm for a structure's first, cold solve (interior point is faster on
         models of tens of thousands of units); warm re-solves always use the dual
         simplex from the previous basis.
+    reuse_vertices : bool
+        Before running a stage, test whether its last optimal basis is still
+        optimal for the new LP (only bounds moved, and it is still primal
+        feasible; see ``_move_vertex``) and if so take that basic solution without
+        a HiGHS run (``stats["stage_runs_avoided"]``). Off: every stage is run.
 
     Use :meth:`solve` per scenario; :meth:`reset` drops the instances, so that
     what follows starts from the bases kept by :meth:`keep_bases` (or cold), which
@@ -248,8 +432,10 @@ class FastSolver:
 
     threads: int = 0
     first_solver: str = "simplex"
+    reuse_vertices: bool = True
     stats: dict[str, int] = field(default_factory=lambda: {
-        "solves": 0, "structures_built": 0, "cold_retries": 0, "matrix_passes": 0, "coefficient_changes": 0})
+        "solves": 0, "structures_built": 0, "stage_runs": 0, "stage_runs_avoided": 0, "cold_retries": 0,
+        "matrix_passes": 0, "coefficient_changes": 0})
     _sets: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _seed_bases: dict = field(default_factory=dict, repr=False)
 
@@ -263,12 +449,13 @@ class FastSolver:
         for key, stage_set in self._sets.items():
             self._seed_bases[key] = stage_set.bases()
 
-    def solve(self, lp: LinearProgram, tolerance: float = 1e-7) -> LPSolution:
-        """The three stages of ``lp``, as :func:`~model.solvers.solve_lexicographic` defines them.
+    def solve(self, lp: LinearProgram, tolerance: float = 1e-7, stages: int = 3) -> LPSolution:
+        """The stages of ``lp``, as :func:`~model.solvers.solve_lexicographic` defines them.
 
-        Returns the primal values after the last stage, each stage's optimum and the
-        row duals of every stage (per unit of the row's bound, unscaled), as the
-        reference does with HiGHS.
+        Returns the primal values after the last stage solved, each stage's optimum
+        and the row duals of every stage (per unit of the row's bound, unscaled), as
+        the reference does with HiGHS. ``stages`` < 3 solves only the first ones
+        (what-if analysis that needs only missing money or soft points).
         """
         started = time.perf_counter()
         arrays = describe(lp)
@@ -289,37 +476,76 @@ class FastSolver:
         stage_seconds: dict[Stage, float] = {}
         values: list[float] = []
         x = None
-        for k, stage in enumerate(STAGES):
+        for k, stage in enumerate(STAGES[:stages]):
             t0 = time.perf_counter()
             highs = stage_set.highs[k]
+            row_upper = arrays.row_upper.copy()
             for j, value in enumerate(values):
+                # Stage j's optimum, fixed within the tolerance (scaled like its objective).
                 slack = tolerance * max(1.0, abs(value))
-                highs.changeRowBounds(m + j, -np.inf, (value + slack) / arrays.scales[j])
-            if stage_set.fresh and k > 0:
-                highs.setBasis(stage_set.highs[k - 1].getBasis())
-            highs.run()
-            if not _optimal(highs):
-                # A warm start that went astray: solve the same stage again from scratch.
-                self.stats["cold_retries"] += 1
-                highs.clearSolver()
-                highs.run()
-                if not _optimal(highs):
-                    raise SolveError(f"HiGHS (matrix form) ended stage {k + 1} ({stage.value}) with status "
-                                     f"{highs.modelStatusToString(highs.getModelStatus())}")
-            if self.first_solver != "simplex":
-                highs.setOptionValue("solver", "simplex")
-            solution = highs.getSolution()
-            x = np.asarray(solution.col_value, dtype=float)
-            value = float(arrays.objectives[k] @ x)
+                row_upper[m + j] = (value + slack) / arrays.scales[j]
+                highs.changeRowBounds(m + j, -np.inf, row_upper[m + j])
+            bounds = (arrays.col_lower, arrays.col_upper, arrays.row_lower, row_upper)
+            vertex = stage_set.vertices[k]
+            moved = None
+            if self.reuse_vertices and vertex is not None:
+                moved = _move_vertex(highs, stage_set.matrix(), vertex, *bounds)
+            if moved is not None:
+                # The stage's optimal basis is still optimal (see _move_vertex): same duals.
+                self.stats["stage_runs_avoided"] += 1
+                x, row_dual = moved.x, moved.row_dual
+                stage_set.vertices[k] = moved
+            else:
+                x, row_dual = self._run_stage(stage_set, k, stage)
+                stage_set.vertices[k] = _Vertex(x, row_dual, *bounds)
+            value = _objective_value(arrays.objectives[k], x)
             values.append(value)
             objectives[stage] = value
-            duals[stage] = arrays.scales[k] * np.asarray(solution.row_dual, dtype=float)[:m]
+            duals[stage] = arrays.scales[k] * row_dual[:m]
             stage_seconds[stage] = time.perf_counter() - t0
-        stage_set.fresh = False
         self.stats["solves"] += 1
         return LPSolution(x=x, objectives=objectives, duals=duals, solver="highs",
                           solver_version=_version(), seconds=time.perf_counter() - started,
                           stage_seconds=stage_seconds)
+
+    def _run_stage(self, stage_set: _StageSet, k: int, stage: Stage) -> tuple[np.ndarray, np.ndarray]:
+        """Run HiGHS on stage ``k``; the optimal column values and (scaled) row duals."""
+        highs = stage_set.highs[k]
+        if not stage_set.solved[k] and k > 0:
+            # No basis of its own yet: start from the previous stage's optimal one.
+            highs.setBasis(stage_set.highs[k - 1].getBasis())
+        self.stats["stage_runs"] += 1
+        if not _run_optimal(highs):
+            # A warm start that went astray: solve the same stage again from scratch.
+            self.stats["cold_retries"] += 1
+            highs.clearSolver()
+            if not _run_optimal(highs):
+                raise SolveError(f"HiGHS (matrix form) ended stage {k + 1} ({stage.value}) with status "
+                                 f"{highs.modelStatusToString(highs.getModelStatus())}")
+        stage_set.solved[k] = True
+        if self.first_solver != "simplex":
+            highs.setOptionValue("solver", "simplex")
+        solution = highs.getSolution()
+        return np.asarray(solution.col_value, dtype=float), np.asarray(solution.row_dual, dtype=float)
+
+
+def _objective_value(c: np.ndarray, x: np.ndarray) -> float:
+    """``c @ x`` over the objective's non-zeros, without BLAS: on long vectors
+    OpenBLAS's ``dot`` wakes its thread pool, whose spinning threads take the CPU
+    the other batch worker needs."""
+    nz = np.flatnonzero(c)
+    return float(np.sum(c[nz] * x[nz]))
+
+
+def _run_optimal(highs) -> bool:
+    """Run HiGHS; whether the run itself succeeded and ended with an optimal model.
+
+    Both are needed: a run that fails (an option HiGHS refuses, say) leaves the
+    model status of the run before it in place.
+    """
+    import highspy
+
+    return highs.run() != highspy.HighsStatus.kError and _optimal(highs)
 
 
 @functools.cache

@@ -35,7 +35,9 @@ Objective, lexicographic (minimised in turn, each stage's optimum then fixed):
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -46,13 +48,46 @@ from .inputs import ModelInputs
 INF = np.inf
 
 
+class Labels(Sequence):
+    """The labels of a block, made only when read: ``Labels(n, make)``.
+
+    A block's size is known when it is built, its labels (``(district, year)``
+    tuples...) are needed only to name rows and columns -- for an LP file, for
+    results -- so batches that solve thousands of LPs never make them.
+    """
+
+    def __init__(self, size: int, make: Callable[[], list[tuple]]):
+        self._size = size
+        self._make = make
+
+    @cached_property
+    def _labels(self) -> list[tuple]:
+        labels = list(self._make())
+        if len(labels) != self._size:
+            raise ValueError(f"expected {self._size} labels, made {len(labels)}")
+        return labels
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, i):
+        return self._labels[i]
+
+    def __iter__(self):
+        return iter(self._labels)
+
+
 @dataclass
 class Block:
-    """A named, indexed group of columns or rows occupying ``start:start+len(labels)``."""
+    """A named, indexed group of columns or rows occupying ``start:start+size``."""
 
     name: str
     start: int
-    labels: list[tuple]
+    labels: Sequence[tuple]
+
+    @property
+    def size(self) -> int:
+        return len(self.labels)
 
     @property
     def stop(self) -> int:
@@ -80,29 +115,29 @@ class LinearProgram:
     n_rows: int = 0
 
     # --- building -------------------------------------------------------------
-    def add_columns(self, name: str, labels: list[tuple], lower, upper) -> np.ndarray:
-        """Add a block of columns; returns their indices."""
-        block = Block(name, self.n_cols, list(labels))
+    def add_columns(self, name: str, labels: Sequence[tuple], lower, upper) -> np.ndarray:
+        """Add a block of columns (``labels``: a list or :class:`Labels`); returns their indices."""
+        block = Block(name, self.n_cols, labels if isinstance(labels, Labels) else list(labels))
         self.col_blocks[name] = block
-        n = len(block.labels)
-        self.col_lower.append(np.broadcast_to(np.asarray(lower, float), (n,)).copy())
-        self.col_upper.append(np.broadcast_to(np.asarray(upper, float), (n,)).copy())
+        n = block.size
+        self.col_lower.append(_filled(lower, n))
+        self.col_upper.append(_filled(upper, n))
         self.n_cols += n
         return np.arange(block.start, block.stop)
 
-    def add_rows(self, name: str, labels: list[tuple], row: np.ndarray, col: np.ndarray,
+    def add_rows(self, name: str, labels: Sequence[tuple], row: np.ndarray, col: np.ndarray,
                  val: np.ndarray, lower, upper) -> np.ndarray:
         """Add a block of rows from coefficients (``row`` local to the block)."""
-        block = Block(name, self.n_rows, list(labels))
+        block = Block(name, self.n_rows, labels if isinstance(labels, Labels) else list(labels))
         self.row_blocks[name] = block
-        n = len(block.labels)
-        row = np.asarray(row, dtype=np.int64)
-        keep = np.asarray(val, float) != 0.0
-        self._rows.append(row[keep] + block.start)
+        n = block.size
+        val = np.asarray(val, float)
+        keep = val != 0.0
+        self._rows.append(np.asarray(row, dtype=np.int64)[keep] + block.start)
         self._cols.append(np.asarray(col, dtype=np.int64)[keep])
-        self._vals.append(np.asarray(val, float)[keep])
-        self.row_lower.append(np.broadcast_to(np.asarray(lower, float), (n,)).copy())
-        self.row_upper.append(np.broadcast_to(np.asarray(upper, float), (n,)).copy())
+        self._vals.append(val[keep])
+        self.row_lower.append(_filled(lower, n))
+        self.row_upper.append(_filled(upper, n))
         self.n_rows += n
         return np.arange(block.start, block.stop)
 
@@ -199,6 +234,16 @@ class LinearProgram:
         return list(self.row_blocks).index(name)
 
 
+def _filled(value, n: int) -> np.ndarray:
+    """``value`` (a number or ``n`` numbers) as a new float array of length ``n``."""
+    if np.ndim(value) == 0:
+        return np.full(n, float(value))
+    out = np.array(value, dtype=float)
+    if out.shape != (n,):
+        out = np.broadcast_to(out, (n,)).copy()
+    return out
+
+
 @dataclass
 class Formulation:
     """The LP together with the index maps the results need."""
@@ -207,10 +252,23 @@ class Formulation:
     inputs: ModelInputs
     closed: np.ndarray  # (U, P, T) column indices
     transfer: np.ndarray  # (G, T) column indices
-    unmet: dict[tuple[str, Requirement, int], int]  # (unit, requirement, year) -> column
     points: np.ndarray  # (U, P, T) soft points per yuan closed, need weight included
     equity: int | None = None
     equity_scale: float = 1.0  # z = equity column x equity_scale
+    #: The ``unmet_<requirement>`` column blocks: (requirement, their (unit, year) labels, columns).
+    unmet_blocks: list[tuple[Requirement, Sequence[tuple], np.ndarray]] = field(default_factory=list)
+
+    @cached_property
+    def unmet(self) -> dict[tuple[str, Requirement, int], int]:
+        """Column of the money missing for each (unit, requirement, year)."""
+        return {(u, requirement, t): int(c) for requirement, labels, cols in self.unmet_blocks
+                for (u, t), c in zip(labels, cols)}
+
+    @cached_property
+    def unmet_columns(self) -> np.ndarray:
+        """Every column of missing money, in the order of :attr:`unmet`."""
+        parts = [cols for _, _, cols in self.unmet_blocks]
+        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
 
     def money(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Own and city money closing each unit's gap in each program and year (U, P, T).
@@ -232,7 +290,8 @@ def formulate(inputs: ModelInputs) -> Formulation:
     lp = LinearProgram()
     n_u, n_t = inputs.shape
     n_p = len(PROGRAMS)
-    labels = [(u, p.value, t) for u in inputs.units for p in PROGRAMS for t in inputs.years]
+    labels = Labels(n_u * n_p * n_t, lambda: [(u, p.value, t) for u in inputs.units for p in PROGRAMS
+                                              for t in inputs.years])
     # Closure never exceeds the gap: for recurring programs the year's gap bounds
     # the column; capital programs are bounded over the horizon by a row.
     upper = np.full((n_u, n_p, n_t), INF)
@@ -242,10 +301,8 @@ def formulate(inputs: ModelInputs) -> Formulation:
         else:
             upper[:, k, :] = np.where(inputs.upgrade_units[program][:, None] > 0, INF, 0.0)
     closed = lp.add_columns("closed", labels, 0.0, upper.ravel()).reshape(n_u, n_p, n_t)
-    transfer = lp.add_columns("transfer", [(d, t) for d in inputs.districts for t in inputs.years],
-                              0.0, INF).reshape(len(inputs.districts), n_t)
-    form = Formulation(lp=lp, inputs=inputs, closed=closed, transfer=transfer, unmet={},
-                       points=np.zeros((n_u, n_p, n_t)))
+    transfer = lp.add_columns("transfer", _district_years(inputs), 0.0, INF).reshape(len(inputs.districts), n_t)
+    form = Formulation(lp=lp, inputs=inputs, closed=closed, transfer=transfer, points=np.zeros((n_u, n_p, n_t)))
 
     define_hard_requirement_constraints(form)
     define_capacity_constraints(form)
@@ -256,6 +313,12 @@ def formulate(inputs: ModelInputs) -> Formulation:
     define_continuity_constraints(form)
     define_objectives(form)
     return form
+
+
+def _district_years(inputs: ModelInputs) -> Labels:
+    """Labels ``(district, year)`` of district-year rows and columns."""
+    return Labels(len(inputs.districts) * len(inputs.years),
+                  lambda: [(d, t) for d in inputs.districts for t in inputs.years])
 
 
 def _program_index(program: Program) -> int:
@@ -275,6 +338,11 @@ def _district_sums(form: Formulation, own_sign: float, transfer_coef: float
             np.concatenate([np.full(rows.size, own_sign), np.full(t_rows.size, transfer_coef)]))
 
 
+def _unit_labels(inputs: ModelInputs) -> Labels:
+    """Labels ``(unit,)`` of rows with one per unit."""
+    return Labels(len(inputs.units), lambda: [(u,) for u in inputs.units])
+
+
 def define_capacity_constraints(form: Formulation) -> None:
     """``capacity[d,t]``: a district spends at most its fiscal capacity for community work.
 
@@ -283,8 +351,7 @@ def define_capacity_constraints(form: Formulation) -> None:
     """
     inputs, lp = form.inputs, form.lp
     rows, cols, vals = _district_sums(form, 1.0, -1.0)
-    labels = [(d, t) for d in inputs.districts for t in inputs.years]
-    lp.add_rows("capacity", labels, rows, cols, vals, -INF, inputs.capacity.ravel())
+    lp.add_rows("capacity", _district_years(inputs), rows, cols, vals, -INF, inputs.capacity.ravel())
 
 
 def define_co_financing_constraints(form: Formulation) -> None:
@@ -301,8 +368,7 @@ def define_co_financing_constraints(form: Formulation) -> None:
     share = np.repeat(inputs.min_own_share, n_t)  # per (district, year) row
     vals = vals.copy()
     vals[:n_closed] = 1.0 - share[rows[:n_closed]]
-    labels = [(d, t) for d in inputs.districts for t in inputs.years]
-    lp.add_rows("co_financing", labels, rows, cols, vals, 0.0, INF)
+    lp.add_rows("co_financing", _district_years(inputs), rows, cols, vals, 0.0, INF)
 
 
 def define_ceiling_constraints(form: Formulation) -> None:
@@ -328,8 +394,8 @@ def define_grant_constraints(form: Formulation) -> None:
     if inputs.grants is None:
         return
     cols = form.transfer.ravel()
-    labels = [(d, t) for d in inputs.districts for t in inputs.years]
-    lp.add_rows("grant", labels, np.arange(cols.size), cols, np.ones(cols.size), -INF, inputs.grants.ravel())
+    lp.add_rows("grant", _district_years(inputs), np.arange(cols.size), cols, np.ones(cols.size), -INF,
+                inputs.grants.ravel())
 
 
 def define_gap_constraints(form: Formulation) -> None:
@@ -350,7 +416,7 @@ def define_gap_constraints(form: Formulation) -> None:
         cols = form.closed[:, k, :].ravel()
         vals = np.tile(scale, n_u)
         rhs = inputs.upgrade_units[program] * inputs.unit_cost[program][:, -1]
-        lp.add_rows(f"{program.value}_gap", [(u,) for u in inputs.units], rows, cols, vals, -INF, rhs)
+        lp.add_rows(f"{program.value}_gap", _unit_labels(inputs), rows, cols, vals, -INF, rhs)
 
 
 def define_continuity_constraints(form: Formulation) -> None:
@@ -372,7 +438,7 @@ def define_continuity_constraints(form: Formulation) -> None:
         rows = np.concatenate([r, r])
         cols = np.concatenate([form.closed[:, k, 1:].ravel(), form.closed[:, k, :-1].ravel()])
         vals = np.concatenate([np.ones(r.size), -ratio.ravel()])
-        labels = [(u, t) for u in inputs.units for t in inputs.years[1:]]
+        labels = Labels(r.size, lambda: [(u, t) for u in inputs.units for t in inputs.years[1:]])
         lp.add_rows(f"{program.value}_keep", labels, rows, cols, vals, 0.0, INF)
 
 
@@ -398,12 +464,13 @@ def define_hard_requirement_constraints(form: Formulation) -> None:
         k = _program_index(program)
         price = inputs.price_index[program]
         scale = price[j_dl] / price[: j_dl + 1]
-        unmet_cols = _add_unmet(form, requirement, [(u, deadline) for u in inputs.units])
+        unmet_cols = _add_unmet(form, requirement, Labels(n_u, lambda deadline=deadline: [
+            (u, deadline) for u in inputs.units]))
         rows = np.repeat(np.arange(n_u), (j_dl + 1) + 1)
         cols = np.concatenate([form.closed[:, k, : j_dl + 1], unmet_cols[:, None]], axis=1).ravel()
         vals = np.tile(np.concatenate([scale, [1.0]]), n_u)
         rhs = inputs.upgrade_units[program] * inputs.unit_cost[program][:, j_dl]
-        lp.add_rows(requirement.value, [(u,) for u in inputs.units], rows, cols, vals, rhs, INF)
+        lp.add_rows(requirement.value, _unit_labels(inputs), rows, cols, vals, rhs, INF)
 
     recurring = [(Requirement.MINIMUM_WAGE, Program.MEMBER_SUBSIDY),
                  (Requirement.SOCIAL_INSURANCE, Program.SOCIAL_INSURANCE)]
@@ -415,22 +482,22 @@ def define_hard_requirement_constraints(form: Formulation) -> None:
         if j0 >= n_t:
             continue
         k = _program_index(program)
-        pairs = [(u, j) for u in range(n_u) for j in range(j0, n_t)]
-        unmet_cols = _add_unmet(form, requirement, [(inputs.units[u], years[j]) for u, j in pairs])
-        u_arr = np.array([u for u, _ in pairs])
-        j_arr = np.array([j for _, j in pairs])
-        r = np.arange(len(pairs))
+        # One row per unit and year from the start year: (u, j) with u slowest.
+        u_arr = np.repeat(np.arange(n_u), n_t - j0)
+        j_arr = np.tile(np.arange(j0, n_t), n_u)
+        labels = Labels(u_arr.size, lambda j0=j0: [(u, t) for u in inputs.units for t in years[j0:]])
+        unmet_cols = _add_unmet(form, requirement, labels)
+        r = np.arange(u_arr.size)
         rows = np.concatenate([r, r])
         cols = np.concatenate([form.closed[u_arr, k, j_arr], unmet_cols])
-        lp.add_rows(requirement.value, [(inputs.units[u], years[j]) for u, j in pairs], rows, cols,
-                    np.ones(cols.size), inputs.hard[requirement][u_arr, j_arr], INF)
+        lp.add_rows(requirement.value, labels, rows, cols, np.ones(cols.size),
+                    inputs.hard[requirement][u_arr, j_arr], INF)
 
 
-def _add_unmet(form: Formulation, requirement: Requirement, labels: list[tuple[str, int]]) -> np.ndarray:
+def _add_unmet(form: Formulation, requirement: Requirement, labels: Labels) -> np.ndarray:
     """Columns for money missing on ``requirement`` (one block per requirement)."""
     cols = form.lp.add_columns(f"unmet_{requirement.value}", labels, 0.0, INF)
-    for (u, t), c in zip(labels, cols):
-        form.unmet[(u, requirement, t)] = int(c)
+    form.unmet_blocks.append((requirement, labels, cols))
     return cols
 
 
@@ -448,7 +515,7 @@ def define_objectives(form: Formulation) -> None:
 
     n = lp.n_cols
     unmet = np.zeros(n)
-    unmet[list(form.unmet.values())] = 1.0
+    unmet[form.unmet_columns] = 1.0
     soft = np.zeros(n)
     soft[form.closed.ravel()] = -form.points.ravel()
     if form.equity is not None:

@@ -14,7 +14,10 @@ of the total T describe the answer, both piecewise linear:
 The frontier is *parametric*, not a grid: :func:`model.parametric.breakpoints`
 finds every kink from values and duals, so the curve is exact between the returned
 points (linear in between). Compliance is reported at each point from the optimal
-allocation there.
+allocation there. Missing money and soft points are the LP's optima, whatever
+solves them; where several allocations reach them (offices upgraded in one year or
+another), compliance is that of the one the solver stops at, which for warm-started
+points may differ from a cold solve's.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from .parametric import Point, breakpoints
 from .results import compliance_counts
 from .scenario import Scenario
 from .solvers import LPSolution
-from .whatif import CeilingRay, ceiling_slope, solve, with_ceiling
+from .whatif import CeilingRay, Resolver, ceiling_slope, resolver, solve, with_ceiling
 
 #: Missing money at or below this is zero (yuan).
 MISSING_TOLERANCE = 1.0
@@ -89,8 +92,13 @@ def upper_total(inputs) -> float:
     return float(1.05 * need / share[share > 0].min() + 1.0)
 
 
-def compute_frontier(scenario: Scenario, solver: SolverName | str = SolverName.HIGHS) -> Frontier:
-    """The frontier of ``scenario`` (see the module docstring)."""
+def compute_frontier(scenario: Scenario, solver: SolverName | str | Resolver = SolverName.HIGHS) -> Frontier:
+    """The frontier of ``scenario`` (see the module docstring).
+
+    Every point is the same LP with other ceilings: one :class:`~model.whatif.Resolver`
+    solves them all, each warm-started from the one before.
+    """
+    solver = resolver(solver)
     inputs = build_inputs(scenario)
     form = formulate(inputs)
     lp = form.lp

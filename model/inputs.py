@@ -172,37 +172,38 @@ class ModelInputs:
 
 
 def _series(scenario: Scenario, key: str, years: list[int]) -> np.ndarray:
-    values = scenario.by_year(key)
-    return np.array([values[y] for y in years], dtype=float)
+    return np.array(scenario.year_values(key, years), dtype=float)
 
 
 def build_inputs(scenario: Scenario) -> ModelInputs:
     """Compute every standard, gap and cost of ``scenario`` (see the module docstring)."""
     p = scenario.params
-    table = scenario.unit_table  # committee data: per community, or per district
-    district_table = scenario.districts
     years = scenario.years
     first = years[0]
     t_index = np.arange(len(years))
     previous_years = [y - 1 for y in years]
 
-    district_ids = list(district_table.index)
+    def unit_column(name: str, kind=float) -> np.ndarray:
+        """Committee data: per community, or per district."""
+        return scenario.column("units", name).astype(kind)
+
+    district_ids = list(scenario.column("districts", "id"))
     if scenario.units is not None:
         position = {d: i for i, d in enumerate(district_ids)}
-        unit_district = np.array([position[d] for d in table["district"]], dtype=np.int64)
+        unit_district = np.array([position[d] for d in scenario.column("units", "district")], dtype=np.int64)
     else:
         unit_district = np.arange(len(district_ids), dtype=np.int64)
 
     def of_district(column: str) -> np.ndarray:
         """A district column, repeated for each of the district's units."""
-        return district_table[column].to_numpy()[unit_district]
+        return scenario.column("districts", column)[unit_district]
 
-    committees = table["committees"].to_numpy(float)
-    members = committees * table["members_per_committee"].to_numpy(float)
-    uninsured = table["uninsured_members"].to_numpy(float)
+    committees = unit_column("committees")
+    members = committees * unit_column("members_per_committee")
+    uninsured = unit_column("uninsured_members")
     need = of_district("need_weight").astype(float)
-    if "need_weight" in table and scenario.units is not None:
-        own_need = table["need_weight"].to_numpy(float)
+    if scenario.units is not None and "need_weight" in scenario.units:
+        own_need = unit_column("need_weight")
         need = np.where(np.isnan(own_need), need, own_need)
     county = of_district("min_wage_tier") == "county"
 
@@ -222,7 +223,7 @@ def build_inputs(scenario: Scenario) -> ModelInputs:
     wage_growth = avg_wage / avg_wage[0] - 1.0
     indexed = p["member_subsidy.standard_yuan_month"] * (1.0 + indexation * wage_growth)
     subsidy_standard = np.maximum(indexed[None, :], min_wage)
-    subsidy_now = table["member_subsidy_yuan_month"].to_numpy(float)[:, None]
+    subsidy_now = unit_column("member_subsidy_yuan_month")[:, None]
     # Yuan a year to lift every member to the minimum wage: the new rate from April,
     # the previous year's rate before it.
     minimum_wage_cost = members[:, None] * (
@@ -248,19 +249,19 @@ def build_inputs(scenario: Scenario) -> ModelInputs:
     phase = np.minimum(1.0, (t_index + 1) / p["operating_funds.phase_in_years"])
     operating_standard_city = (old + (new - old) * phase) * (1.0 + p["operating_funds.growth"]) ** t_index
     operating_standard = np.broadcast_to(operating_standard_city, (len(committees), len(years))).copy()
-    funds_now = table["operating_funds_yuan"].to_numpy(float)[:, None]
+    funds_now = unit_column("operating_funds_yuan")[:, None]
     operating_gap = committees[:, None] * np.maximum(operating_standard - funds_now, 0.0)
     hard_operating = operating_gap.copy() if p["operating_funds.hard"] else np.zeros_like(operating_gap)
 
     # --- capital programs ---------------------------------------------------------
-    office_deficit = np.maximum(p["office_space.standard_m2"] - table["office_area_below_m2"].to_numpy(float), 0.0)
-    office_units = table["office_below_standard"].to_numpy(float)
+    office_deficit = np.maximum(p["office_space.standard_m2"] - unit_column("office_area_below_m2"), 0.0)
+    office_units = unit_column("office_below_standard")
     office_price = (1.0 + p["office_space.cost_growth"]) ** t_index
     office_cost = (office_deficit * p["office_space.cost_yuan_per_m2"])[:, None] * office_price[None, :]
 
-    renovated = table["service_below_renovated"].to_numpy(float)
-    new_built = table["service_below_new"].to_numpy(float)
-    service_area = table["service_area_below_m2"].to_numpy(float)
+    renovated = unit_column("service_below_renovated")
+    new_built = unit_column("service_below_new")
+    service_area = unit_column("service_area_below_m2")
     below = renovated + new_built
     deficit_total = (renovated * np.maximum(p["service_space.standard_renovated_m2"] - service_area, 0.0)
                      + new_built * np.maximum(p["service_space.standard_new_m2"] - service_area, 0.0))
@@ -274,9 +275,9 @@ def build_inputs(scenario: Scenario) -> ModelInputs:
     # --- who can pay --------------------------------------------------------------
     revenue = _series(scenario, "city.budget_revenue_100m_yuan", years)
     capacity_index = 1.0 + p["districts.capacity_indexation"] * (revenue / revenue[0] - 1.0)
-    capacity = district_table["capacity_yuan"].to_numpy(float)[:, None] * capacity_index[None, :]
+    capacity = scenario.column("districts", "capacity_yuan").astype(float)[:, None] * capacity_index[None, :]
     ceiling = _series(scenario, "city.ceiling_yuan", years)
-    own_share = district_table["min_own_share"].to_numpy(float)
+    own_share = scenario.column("districts", "min_own_share").astype(float)
     own_share = np.where(np.isnan(own_share), p["cost_sharing.min_own_share"], own_share)
 
     # --- value of closing soft gaps, in points per yuan -----------------------------
@@ -295,7 +296,7 @@ def build_inputs(scenario: Scenario) -> ModelInputs:
         Program.SOCIAL_INSURANCE: np.zeros_like(insurance_gap),
     }
     return ModelInputs(
-        units=list(table.index),
+        units=list(scenario.column("units", "id")),
         districts=district_ids,
         unit_district=unit_district,
         years=list(years),
@@ -336,7 +337,7 @@ def build_inputs(scenario: Scenario) -> ModelInputs:
                          Program.SERVICE_SPACE: service_at_standard},
         operating_funds_now=funds_now[:, 0],
         subsidy_now=subsidy_now[:, 0],
-        residents=table["residents"].to_numpy(float),
+        residents=unit_column("residents"),
     )
 
 

@@ -25,7 +25,7 @@ import pandas as pd
 from .errors import Problem, ScenarioError
 from .scenario import Override, Scenario
 from .schema import DISTRICT_COLUMNS_BY_NAME, UNIT_DATA_COLUMNS, Column, Param, parameter_for
-from .validation import check_cell_number, check_districts, check_parameters, check_value
+from .validation import check_cell_number, check_districts, check_parameter_rules, check_value
 
 #: Parameters whose change moves the office or service-room standards that the
 #: row rules of the committee data compare areas with.
@@ -163,8 +163,10 @@ class PointMaker:
                 overrides.append(Override(key, value, None, self.origin))
                 columns.setdefault(target.column.name, {})[target.district] = value
         if not problems:
+            # Each value was checked above, and a point sets only keys the base
+            # scenario has (see resolve): what remains are the rules between keys.
             problems += [Problem(where, p.where, p.rule)
-                         for p in check_parameters(params, self._file_of)]
+                         for p in check_parameter_rules(params, self._file_of)]
         districts = self.base.districts
         if columns and not problems:
             districts = _with_columns(districts, columns)
@@ -178,7 +180,10 @@ class PointMaker:
             problems += [Problem(where, p.where, p.rule) for p in check_districts(rows, params, where)]
         if problems:
             raise ScenarioError(problems)
-        return dataclasses.replace(self.base, params=params, districts=districts, overrides=tuple(overrides))
+        point = dataclasses.replace(self.base, params=params, districts=districts, overrides=tuple(overrides))
+        # Columns read as arrays stay valid unless this point replaced them.
+        changed = [(table, name) for name in columns for table in ("districts", "units")]
+        return point.keep_columns_of(self.base, changed)
 
 
 def _with_columns(table: pd.DataFrame, columns: dict[str, dict[str, Any]]) -> pd.DataFrame:

@@ -103,6 +103,10 @@ class Scenario:
     user_entries: tuple[tuple[str, Any, str], ...] = ()
     units: pd.DataFrame | None = None
     montecarlo: Any = None
+    #: Columns already read as arrays, by (table, column): ``table`` is "districts"
+    #: or "units" (:attr:`unit_table`). A scenario's tables are never edited in
+    #: place (variants are new scenarios), so a column read once stays valid.
+    _arrays: dict[tuple[str, str], Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # --- reading values -------------------------------------------------------
     @property
@@ -120,6 +124,37 @@ class Scenario:
         if param.kind == "by_year":
             return self.by_year(key)
         return self.params[key]
+
+    def column(self, table: str, name: str):
+        """Column ``name`` of the district table (``table="districts"``) or of the
+        :attr:`unit_table` (``"units"``) as a read-only numpy array; ``name="id"``
+        gives the index. Cached: batches read the same columns for every point.
+        """
+        found = self._arrays.get((table, name))
+        if found is None:
+            frame = self.districts if table == "districts" else self.unit_table
+            found = (frame.index if name == "id" else frame[name]).to_numpy()
+            found.flags.writeable = False
+            self._arrays[(table, name)] = found
+        return found
+
+    def keep_columns_of(self, base: Scenario, changed: Iterable[tuple[str, str]] = ()) -> Scenario:
+        """Reuse ``base``'s cached columns, except ``changed`` ones (a variant made
+        by replacing values, see :class:`model.points.PointMaker`); returns self."""
+        changed = set(changed)
+        self._arrays.update({k: v for k, v in base._arrays.items() if k not in changed})
+        return self
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The column cache is not part of the scenario (pickles and hashes without it).
+        return {k: v for k, v in self.__dict__.items() if k != "_arrays"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _arrays={})
+
+    def year_values(self, key: str, years: Iterable[int]) -> list[float]:
+        """A ``by_year`` parameter's values for ``years``, in that order."""
+        return [float(self.params[f"{key}.{y}"]) for y in years]
 
     def by_year(self, key: str) -> dict[int, float]:
         """A ``by_year`` parameter as ``{year: value}`` (all years given)."""

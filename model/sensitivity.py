@@ -29,7 +29,7 @@ from .parametric import nearest_kinks
 from .results import Result, make_result
 from .scenario import Scenario
 from .solvers import solve_lexicographic
-from .whatif import requirement_blocks, scale_requirement, solve, with_ceiling
+from .whatif import Resolver, requirement_blocks, resolver, scale_requirement, with_ceiling
 
 #: Deadline parameters and the requirement they set.
 DEADLINES = {
@@ -79,10 +79,16 @@ def _plain(value):
     return value
 
 
-def solve_inputs(scenario: Scenario, inputs: ModelInputs, solver: SolverName | str) -> Result:
-    """The full three-stage result for edited inputs (no status quo)."""
+def solve_inputs(scenario: Scenario, inputs: ModelInputs, solver: SolverName | str | Resolver) -> Result:
+    """The full three-stage result for edited inputs (no status quo).
+
+    Solved cold through the reference path, like the result it is compared with:
+    where the LP has alternative optima, a warm start could pick another optimal
+    allocation and show district moves that are only a change of vertex.
+    """
+    name = solver.name if isinstance(solver, Resolver) else solver
     form = formulate(inputs)
-    return make_result(scenario, inputs, form, solve_lexicographic(form.lp, solver, inputs.stage_tolerance))
+    return make_result(scenario, inputs, form, solve_lexicographic(form.lp, name, inputs.stage_tolerance))
 
 
 def _points(result: Result) -> float:
@@ -93,13 +99,14 @@ def _missing(result: Result) -> float:
     return result.objectives["missing_hard_yuan"]
 
 
-def ceiling_sensitivity(scenario: Scenario, result: Result, solver: SolverName | str = SolverName.HIGHS,
+def ceiling_sensitivity(scenario: Scenario, result: Result, solver: SolverName | str | Resolver = SolverName.HIGHS,
                         step: float = MILLION) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per year: the ceiling's shadow price, the range where it holds, and what ±``step`` buys.
 
     When hard targets are unmet, the price that comes first is the missing money
     removed per yuan (stage 1); otherwise the soft points per yuan (stage 2).
     """
+    solver = resolver(solver)
     inputs = build_inputs(scenario)
     form = formulate(inputs)
     lp = form.lp
@@ -112,15 +119,22 @@ def ceiling_sensitivity(scenario: Scenario, result: Result, solver: SolverName |
             values[j] = c
             return values
 
+        c0 = float(inputs.ceiling[j])
+
+        def solve_at(c: float, stages: int, c0=c0):
+            edited = with_ceiling(lp, ceilings(c), inputs.total_ceiling)
+            # Today's ceiling, where the price is quoted: the reference's own dual.
+            run = solver.reference if c == c0 else solver.solve
+            return run(edited, stages, inputs.stage_tolerance)
+
         def missing(c: float, j=j) -> tuple[float, float]:
-            sol = solve(with_ceiling(lp, ceilings(c), inputs.total_ceiling), 1, solver, inputs.stage_tolerance)
+            sol = solve_at(c, 1)
             return sol.objectives[Stage.HARD], float(sol.duals[Stage.HARD][lp.rows_of("ceiling")][j])
 
         def points(c: float, j=j) -> tuple[float, float]:
-            sol = solve(with_ceiling(lp, ceilings(c), inputs.total_ceiling), 2, solver, inputs.stage_tolerance)
+            sol = solve_at(c, 2)
             return -sol.objectives[Stage.SOFT], -float(sol.duals[Stage.SOFT][lp.rows_of("ceiling")][j])
 
-        c0 = float(inputs.ceiling[j])
         if hard_stage:
             left, p0, right = nearest_kinks(missing, c0, 0.0, top)
             price = -p0.slope
@@ -175,7 +189,7 @@ def _feasible_from(missing, c0: float) -> float:
     return x
 
 
-def target_sensitivity(scenario: Scenario, result: Result, solver: SolverName | str = SolverName.HIGHS,
+def target_sensitivity(scenario: Scenario, result: Result, solver: SolverName | str | Resolver = SolverName.HIGHS,
                        frontier: Frontier | None = None, max_scale: float = 3.0) -> pd.DataFrame:
     """Per hard requirement: its money, marginal cost, the range where that holds, and its total cost.
 
@@ -185,6 +199,7 @@ def target_sensitivity(scenario: Scenario, result: Result, solver: SolverName | 
     factors over which it holds (re-solving). Dropping the requirement shows what
     it costs in all, in points and as an equivalent ceiling (the frontier).
     """
+    solver = resolver(solver)
     inputs = build_inputs(scenario)
     form = formulate(inputs)
     lp = form.lp
@@ -197,7 +212,9 @@ def target_sensitivity(scenario: Scenario, result: Result, solver: SolverName | 
             continue
 
         def solve_scaled(factor: float, stages: int, requirement=requirement, base=base):
-            return solve(scale_requirement(lp, requirement, factor, base), stages, solver, inputs.stage_tolerance)
+            # Today's requirement (factor 1), where the price is quoted: the reference's own dual.
+            run = solver.reference if factor == 1.0 else solver.solve
+            return run(scale_requirement(lp, requirement, factor, base), stages, inputs.stage_tolerance)
 
         def points(factor: float, requirement=requirement, base=base, block=block):
             sol = solve_scaled(factor, 2)
@@ -252,7 +269,7 @@ def _money_for(frontier: Frontier | None, points_now: float, points_then: float)
     return np.inf if total is None else total - frontier.current_total_yuan
 
 
-def deadline_sensitivity(scenario: Scenario, result: Result, solver: SolverName | str = SolverName.HIGHS,
+def deadline_sensitivity(scenario: Scenario, result: Result, solver: SolverName | str | Resolver = SolverName.HIGHS,
                          frontier: Frontier | None = None) -> pd.DataFrame:
     """What moving each hard deadline one year later would change (re-solving)."""
     rows = []
@@ -289,8 +306,8 @@ def _compliance_given_up(result: Result, moved: Result, requirement: Requirement
     return result.compliance_by_year()[program][year] - moved.compliance_by_year()[program][year]
 
 
-def target_row_prices(scenario: Scenario, result: Result, solver: SolverName | str = SolverName.HIGHS
-                      ) -> pd.DataFrame:
+def target_row_prices(scenario: Scenario, result: Result,
+                      solver: SolverName | str | Resolver = SolverName.HIGHS) -> pd.DataFrame:
     """The shadow price of every hard-target row: each unit, requirement and year.
 
     When every hard target is met, ``price`` is the soft points lost per extra yuan
@@ -303,7 +320,8 @@ def target_row_prices(scenario: Scenario, result: Result, solver: SolverName | s
     inputs = build_inputs(scenario)
     form = formulate(inputs)
     lp = form.lp
-    solution = solve(lp, 2, solver, inputs.stage_tolerance)
+    # Prices at today's values come from the reference solve (as the other tables').
+    solution = resolver(solver).reference(lp, 2, inputs.stage_tolerance)
     feasible = result.status == Status.OPTIMAL
     stage = Stage.SOFT if feasible else Stage.HARD
     district_of = dict(zip(inputs.units, np.asarray(inputs.districts)[inputs.unit_district]))
@@ -328,9 +346,10 @@ def target_row_prices(scenario: Scenario, result: Result, solver: SolverName | s
     return table[table["requirement_yuan"] > 0].reset_index(drop=True)
 
 
-def sensitivity(scenario: Scenario, result: Result, solver: SolverName | str = SolverName.HIGHS,
+def sensitivity(scenario: Scenario, result: Result, solver: SolverName | str | Resolver = SolverName.HIGHS,
                 frontier: Frontier | None = None) -> Sensitivity:
-    """Every sensitivity table for ``scenario`` and its ``result``."""
+    """Every sensitivity table for ``scenario`` and its ``result`` (one resolver for all)."""
+    solver = resolver(solver)
     ceiling, next_million = ceiling_sensitivity(scenario, result, solver)
     return Sensitivity(
         ceiling=ceiling,

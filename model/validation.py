@@ -88,14 +88,10 @@ def check_parameters(params: Mapping[str, Any], file_of: Mapping[str, str]) -> l
         if rule:
             problems.append(Problem(file_of.get(key, main_file), key, rule))
 
+    horizon_ok, order = _horizon_order(params, file_of)
+    problems += order
     first = params.get("scenario.first_year")
     last = params.get("scenario.last_year")
-    horizon_ok = isinstance(first, int) and isinstance(last, int) and not isinstance(first, bool)
-    if horizon_ok and first > last:
-        problems.append(Problem(file_of.get("scenario.last_year", main_file), "scenario.last_year",
-                                f"must not be before scenario.first_year ({first}), got {last}"))
-        horizon_ok = False
-
     for param in PARAMETERS:
         if param.kind == "by_year":
             if not horizon_ok:
@@ -111,7 +107,38 @@ def check_parameters(params: Mapping[str, Any], file_of: Mapping[str, str]) -> l
         elif param.required and param.key not in params:
             problems.append(Problem(main_file, param.key,
                                     f"is required ({param.unit}): {param.description}"))
+    return problems + _rules_between(params, file_of, horizon_ok)
 
+
+def check_parameter_rules(params: Mapping[str, Any], file_of: Mapping[str, str]) -> list[Problem]:
+    """Only the rules between parameters of :func:`check_parameters`: the horizon's
+    order, deadlines inside it, the insurance base's floor below its ceiling.
+
+    For values set on top of parameters that passed :func:`check_parameters`, each
+    checked alone by :func:`check_value`, with no key added (a batch point): then
+    no other rule of :func:`check_parameters` can change its answer.
+    """
+    horizon_ok, problems = _horizon_order(params, file_of)
+    return problems + _rules_between(params, file_of, horizon_ok)
+
+
+def _horizon_order(params: Mapping[str, Any], file_of: Mapping[str, str]) -> tuple[bool, list[Problem]]:
+    """Whether the horizon is two ordered years, and the problem if they are out of order."""
+    first = params.get("scenario.first_year")
+    last = params.get("scenario.last_year")
+    horizon_ok = isinstance(first, int) and isinstance(last, int) and not isinstance(first, bool)
+    if horizon_ok and first > last:
+        return False, [Problem(file_of.get("scenario.last_year", file_of.get("", "scenario")), "scenario.last_year",
+                               f"must not be before scenario.first_year ({first}), got {last}")]
+    return horizon_ok, []
+
+
+def _rules_between(params: Mapping[str, Any], file_of: Mapping[str, str], horizon_ok: bool) -> list[Problem]:
+    """Deadlines inside the horizon; the insurance base's floor below its ceiling."""
+    main_file = file_of.get("", "scenario")
+    problems: list[Problem] = []
+    first = params.get("scenario.first_year")
+    last = params.get("scenario.last_year")
     if horizon_ok:
         for key in ("office_space.deadline", "service_space.deadline",
                     "member_subsidy.minimum_wage_from", "social_insurance.deadline"):

@@ -4,6 +4,13 @@ Analysis (frontier, sensitivity, diagnosis) asks many "what if" questions of one
 model. Rather than rebuild a scenario each time, these helpers edit copies of the
 :class:`~model.formulation.LinearProgram` (row bounds, extra columns) and solve
 only the stages a question needs.
+
+The copies are solved by a :class:`Resolver`: with HiGHS, one
+:class:`~model.fast.FastSolver` that keeps each structure's instances and warm-starts
+every copy from the optimal bases of the one before (a copy with another ceiling is
+a few dual simplex pivots, not a new model); with CBC, a PuLP problem per solve, as
+:func:`~model.solvers.solve_lexicographic` does. Either way the stages, their
+scaling and the fixing of each optimum are those of the reference.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .constants import Requirement, SolverName, Stage
+from .fast import FastSolver
 from .formulation import Formulation, LinearProgram
 from .solvers import LPSolution, solve_lexicographic
 
@@ -39,10 +47,43 @@ class CeilingRay:
         return total * self.share
 
 
-def solve(lp: LinearProgram, stages: int, solver: SolverName | str = SolverName.HIGHS,
+class Resolver:
+    """Solves many edited copies of one model with ``solver`` (see the module docstring).
+
+    Create one per analysis and pass it as the ``solver`` of :func:`solve` (and of
+    the analysis functions, which accept a solver name or a resolver) so that its
+    solves warm-start each other.
+    """
+
+    def __init__(self, solver: SolverName | str = SolverName.HIGHS):
+        self.name = SolverName(solver)
+        self.fast = FastSolver() if self.name == SolverName.HIGHS else None
+
+    def solve(self, lp: LinearProgram, stages: int, tolerance: float = 1e-7) -> LPSolution:
+        """The first ``stages`` stages of ``lp``, warm-started from the previous solve."""
+        if self.fast is not None:
+            return self.fast.solve(lp, tolerance, stages=stages)
+        return solve_lexicographic(lp, self.name, tolerance=tolerance, stages=stages)
+
+    def reference(self, lp: LinearProgram, stages: int, tolerance: float = 1e-7) -> LPSolution:
+        """The same through the reference path (PuLP, cold), as ``model.solve`` would.
+
+        For the point a price is quoted at: where the optimum has a kink there, its
+        left and right slopes are both valid duals, and a warm start may report the
+        other one than a cold solve of the scenario does.
+        """
+        return solve_lexicographic(lp, self.name, tolerance=tolerance, stages=stages)
+
+
+def resolver(solver: SolverName | str | Resolver) -> Resolver:
+    """``solver`` itself if it is a :class:`Resolver`, else a new one for that solver."""
+    return solver if isinstance(solver, Resolver) else Resolver(solver)
+
+
+def solve(lp: LinearProgram, stages: int, solver: SolverName | str | Resolver = SolverName.HIGHS,
           tolerance: float = 1e-7) -> LPSolution:
-    """Solve the first ``stages`` stages of ``lp``."""
-    return solve_lexicographic(lp, solver, tolerance=tolerance, stages=stages)
+    """Solve the first ``stages`` stages of ``lp`` (warm, if ``solver`` is a :class:`Resolver`)."""
+    return resolver(solver).solve(lp, stages, tolerance)
 
 
 def with_ceiling(lp: LinearProgram, ceilings: np.ndarray, horizon_total: float = INF) -> LinearProgram:
@@ -85,20 +126,23 @@ def scale_requirement(lp: LinearProgram, requirement: Requirement, factor: float
 
 def unmet_columns(form: Formulation, requirement: Requirement | None = None) -> np.ndarray:
     """Columns of missing money (for one requirement, or all)."""
-    return np.array(sorted(c for (_, r, _), c in form.unmet.items() if requirement is None or r == requirement),
-                    dtype=np.int64)
+    return np.array(sorted(c for r, _, cols in form.unmet_blocks if requirement is None or r == requirement
+                           for c in cols.tolist()), dtype=np.int64)
 
 
 def add_money(lp: LinearProgram, name: str, rows: np.ndarray, labels: list[tuple],
               objective_stage: Stage = Stage.SOFT) -> np.ndarray:
     """Add columns of extra money, one per row of ``rows`` (a ``<=`` money row each).
 
-    The new column enters its row with -1 (it raises the row's bound) and costs 1
-    in ``objective_stage``; every other stage ignores it. Returns the columns.
+    The new column enters its row with -1 (it raises the row's bound). Stage
+    ``objective_stage`` then minimises the extra money alone (its own objective is
+    replaced: "how little extra money does it take?"); the other stages ignore the
+    new columns. Returns the columns.
     """
     columns = lp.add_columns(name, labels, 0.0, INF)
     lp.add_entries(rows, columns, -np.ones(columns.size))
     for stage in list(lp.objectives):
         lp.objectives[stage] = np.concatenate([lp.objectives[stage], np.zeros(columns.size)])
+    lp.objectives[objective_stage] = np.zeros(lp.n_cols)
     lp.objectives[objective_stage][columns] = 1.0
     return columns

@@ -196,3 +196,124 @@ def test_reference_solve_is_untouched(default_result):
     assert default_result.provenance["solver_version"].startswith("highspy")
     assert "matrix" not in default_result.provenance["solver_version"]
     assert solve  # the public entry point is unchanged
+
+
+# --- stages, run status, warm what-if solves ---------------------------------------------
+def test_first_stages_only_match_the_reference(default_scenario):
+    inputs = build_inputs(default_scenario)
+    lp = formulate(inputs).lp
+    solver = FastSolver()
+    for stages in (1, 2, 3, 1):
+        ref = solve_lexicographic(lp, "highs", tolerance=inputs.stage_tolerance, stages=stages)
+        got = solver.solve(lp, inputs.stage_tolerance, stages=stages)
+        assert list(got.objectives) == list(ref.objectives) == list(Stage)[:stages]
+        for stage, value in ref.objectives.items():
+            assert got.objectives[stage] == pytest.approx(value, rel=1e-6, abs=1e-3)
+
+
+def test_a_failed_run_is_never_read_as_optimal(default_scenario):
+    """A HiGHS run that fails leaves the previous optimal status in place: it must raise."""
+    inputs = build_inputs(default_scenario)
+    lp = formulate(inputs).lp
+    solver = FastSolver(reuse_vertices=False)  # run every stage (the same LP again would need no run)
+    solver.solve(lp, inputs.stage_tolerance)
+    for highs in next(iter(solver._sets.values())).highs:
+        # HiGHS keeps one thread pool per process; a run asking for another size fails.
+        highs.setOptionValue("threads", 97)
+    with pytest.raises(SolveError, match="stage 1"):
+        solver.solve(lp, inputs.stage_tolerance)
+
+
+def test_warm_what_if_solves_reach_the_reference_optima(default_scenario):
+    """One resolver through other ceilings, a scaled requirement, money added and a
+    changed objective: every stage optimum is the reference's."""
+    from model.constants import Requirement
+    from model.whatif import Resolver, add_money, scale_requirement, unmet_columns, with_ceiling
+
+    inputs = build_inputs(default_scenario)
+    form = formulate(inputs)
+    lp = form.lp
+    extra = lp.copy()
+    rows = np.arange(lp.rows_of("ceiling").start, lp.rows_of("ceiling").stop)
+    top_ups = add_money(extra, "extra_ceiling", rows, [(y,) for y in inputs.years])
+    alone = lp.copy()
+    alone.objectives[Stage.HARD] = np.zeros(lp.n_cols)
+    alone.objectives[Stage.HARD][unmet_columns(form, Requirement.SOCIAL_INSURANCE)] = 1.0
+    edits = [(with_ceiling(lp, inputs.ceiling * 0.3), 2), (with_ceiling(lp, inputs.ceiling * 1.7), 2),
+             (scale_requirement(lp, Requirement.OFFICE_SPACE_DEADLINE, 1.4), 1), (extra, 1),
+             (with_ceiling(lp, inputs.ceiling * 0.1), 1), (alone, 1), (lp, 3)]
+    resolver = Resolver("highs")
+    for edited, stages in edits:
+        ref = solve_lexicographic(edited, "highs", tolerance=inputs.stage_tolerance, stages=stages)
+        got = resolver.solve(edited, stages, inputs.stage_tolerance)
+        for stage, value in ref.objectives.items():
+            assert got.objectives[stage] == pytest.approx(value, rel=1e-6, abs=1e-3), (stage, stages)
+    # With top-ups, stage 2 minimises them (1 per yuan) less the points (~1e-5 per yuan):
+    # the least top-up is what diagnosis reports.
+    ref = solve_lexicographic(extra, "highs", tolerance=inputs.stage_tolerance, stages=2)
+    got = resolver.solve(extra, 2, inputs.stage_tolerance)
+    assert got.x[top_ups].sum() == pytest.approx(ref.x[top_ups].sum(), rel=1e-6, abs=1.0)
+    # The model; with top-ups (more columns); with one requirement's objective (its fixing row).
+    assert resolver.fast.stats["structures_built"] == 3
+
+
+# --- stages that need no run: the kept basis is still optimal ----------------------------
+def _ceiling_lps(scenario, factors):
+    inputs = build_inputs(scenario)
+    return inputs, [formulate(inputs.with_ceiling(inputs.ceiling * f)).lp for f in factors]
+
+
+def test_a_stage_taken_from_its_kept_basis_is_what_highs_returns_from_it(default_scenario):
+    """After every solve, running HiGHS again on each stage (its instance holds this
+    LP's bounds, fixing rows included) takes 0 iterations and gives the same duals,
+    and the same values for the last stage: also for the stages taken from a kept
+    basis without a run."""
+    from model.fast import describe
+
+    factors = np.concatenate([np.linspace(0.8, 1.2, 50), np.linspace(1.2, 0.8, 17)])
+    inputs, lps = _ceiling_lps(default_scenario, factors)
+    solver = FastSolver()
+    for lp in lps:
+        got = solver.solve(lp, inputs.stage_tolerance)
+        arrays = describe(lp)
+        m = arrays.pattern.m
+        for k, (stage, highs) in enumerate(zip(Stage, next(iter(solver._sets.values())).highs)):
+            highs.run()
+            assert highs.getInfo().simplex_iteration_count == 0
+            solution = highs.getSolution()
+            assert arrays.scales[k] * np.asarray(solution.row_dual)[:m] == pytest.approx(got.duals[stage], rel=1e-9,
+                                                                                          abs=1e-15)
+        assert got.x == pytest.approx(np.asarray(solution.col_value), rel=1e-7, abs=1e-3)
+    assert solver.stats["stage_runs_avoided"] >= 30  # the shortcut was exercised
+
+
+def test_kept_bases_give_the_reference_optima_and_are_tested_not_assumed(default_scenario):
+    factors = [1.0, 1.01, 1.02, 0.3, 1.9, 1.91, 1.0]
+    inputs, lps = _ceiling_lps(default_scenario, factors)
+    solver = FastSolver()
+    for lp in lps:
+        ref = solve_lexicographic(lp, "highs", tolerance=inputs.stage_tolerance)
+        got = solver.solve(lp, inputs.stage_tolerance)
+        assert_same_optimum(lp, inputs.stage_tolerance, ref, got)
+        for stage in (Stage.HARD, Stage.SOFT):
+            rows = lp.rows_of("ceiling")
+            assert got.duals[stage][rows] == pytest.approx(ref.duals[stage][rows], rel=1e-6, abs=1e-12)
+    # Small moves keep some bases; the jumps to 30 % and 190 % need runs.
+    assert solver.stats["stage_runs_avoided"] > 0
+    assert solver.stats["stage_runs"] >= 3 + 2 * 3
+
+
+def test_no_kept_basis_is_used_when_costs_or_coefficients_move(default_scenario):
+    solver = FastSolver()
+    inputs = build_inputs(default_scenario)
+    solver.solve(formulate(inputs).lp, inputs.stage_tolerance)
+    # Other wages: other gaps, hence other continuity coefficients and soft costs.
+    wages = default_scenario.with_overrides({"wages.average_wage_yuan.2008": 1.05 * default_scenario.params[
+        "wages.average_wage_yuan.2008"]})
+    other = build_inputs(wages)
+    before = dict(solver.stats)
+    got = solver.solve(formulate(other).lp, other.stage_tolerance)
+    assert solver.stats["stage_runs_avoided"] == before["stage_runs_avoided"]
+    assert solver.stats["stage_runs"] == before["stage_runs"] + 3
+    ref = solve_lexicographic(formulate(other).lp, "highs", tolerance=other.stage_tolerance)
+    assert_same_optimum(formulate(other).lp, other.stage_tolerance, ref, got)
