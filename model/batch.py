@@ -35,7 +35,9 @@ from .constants import PROGRAMS, Stage
 from .errors import Problem, ScenarioError
 from .fast import FastSolver
 from .formulation import Formulation, formulate
-from .inputs import ModelInputs, build_inputs
+from .formulation import with_money_limits as formulation_with_money_limits
+from .inputs import MONEY_LIMIT_COLUMNS, MONEY_LIMIT_PARAMS, ModelInputs, build_inputs
+from .inputs import with_money_limits as inputs_with_money_limits
 from .points import PointMaker, Target, resolve
 from .results import UNMET_TOLERANCE_YUAN, Result, ceiling_prices, compliance_counts, make_result
 from .scenario import Scenario
@@ -133,28 +135,52 @@ class Batch:
         return self.point_columns() + record_columns(self.scenario.years)
 
 
+def moves_only_money_limits(target: Target) -> bool:
+    """Whether a batch target sets only how much money there is (a ceiling, a
+    district's capacity...), which the LP holds as row bounds (see
+    :func:`model.inputs.with_money_limits`)."""
+    if target.param is not None:
+        return target.param.key in MONEY_LIMIT_PARAMS
+    return target.column.name in MONEY_LIMIT_COLUMNS
+
+
 class _Engine:
-    """What a worker keeps between chunks of one batch."""
+    """What a worker keeps between chunks of one batch.
+
+    A batch whose targets all move only money limits (a ceiling sweep, capacities)
+    builds its points' LPs from the base scenario's by recomputing those rows'
+    bounds (:func:`model.formulation.with_money_limits`), which the solver passes
+    on as bounds alone; any other batch builds each point's inputs and LP afresh.
+    """
 
     def __init__(self, batch: Batch):
         self.batch = batch
         self.maker = PointMaker(batch.scenario, batch.targets, batch.origin)
         self.solver = FastSolver(first_solver=batch.first_solver)
-        inputs = build_inputs(batch.scenario)
-        self.solver.solve(formulate(inputs).lp, inputs.stage_tolerance)
+        self.inputs = build_inputs(batch.scenario)
+        self.form = formulate(self.inputs)
+        self.limits_only = all(moves_only_money_limits(t) for t in batch.targets)
+        self.solver.solve(self.form.lp, self.inputs.stage_tolerance)
         self.solver.keep_bases()  # every chunk starts from the base scenario's bases
+
+    def formulate(self, scenario: Scenario) -> Formulation:
+        """The point's LP (with its inputs), by the shortcut when the batch allows it."""
+        if self.limits_only:
+            form = formulation_with_money_limits(self.form, inputs_with_money_limits(self.inputs, scenario))
+            if form is not None:
+                return form
+        # Another structure (a horizon total set where the base has none), or other keys.
+        return formulate(build_inputs(scenario))
 
     def run(self, start: int, stop: int) -> np.ndarray:
         self.solver.reset()
         out = np.empty((stop - start, len(self.batch.columns())))
         for i in range(start, stop):
             values, lead = self.batch.point(i)
-            scenario = self.maker.scenario(values, self.batch.label(i))
-            inputs = build_inputs(scenario)
-            form = formulate(inputs)
-            solution = self.solver.solve(form.lp, inputs.stage_tolerance)
+            form = self.formulate(self.maker.scenario(values, self.batch.label(i)))
+            solution = self.solver.solve(form.lp, form.inputs.stage_tolerance)
             out[i - start, :len(lead)] = lead
-            out[i - start, len(lead):] = summarise(inputs, form, solution)
+            out[i - start, len(lead):] = summarise(form.inputs, form, solution)
         return out
 
 

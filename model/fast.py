@@ -51,7 +51,7 @@ import hashlib
 import importlib.metadata
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -110,6 +110,14 @@ class _Arrays:
     objectives: list[np.ndarray]  # per stage, unscaled
     scales: list[float]
     costs: list[np.ndarray]  # per stage, scaled
+    source: tuple = ()  # the LP's coefficient and objective arrays these were made from (see _source)
+
+    def with_bounds_of(self, lp: LinearProgram) -> _Arrays:
+        """These arrays with ``lp``'s bounds (an LP of the same matrix and objectives)."""
+        col_lower, col_upper, row_lower, row_upper = lp.bounds()
+        free = np.array([np.inf, np.inf])
+        return replace(self, col_lower=col_lower, col_upper=col_upper,
+                       row_lower=np.concatenate([row_lower, -free]), row_upper=np.concatenate([row_upper, free]))
 
 
 _patterns: OrderedDict[bytes, _Pattern] = OrderedDict()
@@ -139,8 +147,28 @@ def _pattern(key: bytes, n: int, m: int, rows: np.ndarray, cols: np.ndarray) -> 
     return pattern
 
 
-def describe(lp: LinearProgram) -> _Arrays:
-    """The LP (plus the two stage-fixing rows) as the arrays HiGHS is given."""
+def _source(lp: LinearProgram) -> tuple:
+    """What an LP's matrix and objectives are made of: its size and the arrays of its
+    coefficients and stage objectives. A :class:`LinearProgram` never edits these in
+    place once built (a copy with other bounds shares them, see
+    ``LinearProgram.with_bounds_of``), so the same arrays mean the same numbers."""
+    return (lp.n_cols, lp.n_rows, *lp._rows, *lp._cols, *lp._vals, *(lp.objectives[s] for s in STAGES))
+
+
+def _same_source(a: tuple, b: tuple) -> bool:
+    return len(a) == len(b) and a[:2] == b[:2] and all(x is y for x, y in zip(a[2:], b[2:]))
+
+
+def describe(lp: LinearProgram, like: _Arrays | None = None) -> _Arrays:
+    """The LP (plus the two stage-fixing rows) as the arrays HiGHS is given.
+
+    ``like``: the arrays of an earlier LP; if ``lp`` has the very same coefficient
+    and objective arrays (a copy with other bounds: a batch point that moves only
+    money limits, a what-if ceiling), only its bounds are read.
+    """
+    source = _source(lp)
+    if like is not None and _same_source(source, like.source):
+        return like.with_bounds_of(lp)
     rows, cols, vals = lp.coo()
     n, m = lp.n_cols, lp.n_rows
     objectives = [np.asarray(lp.objective(stage), dtype=float) for stage in STAGES]
@@ -166,7 +194,7 @@ def describe(lp: LinearProgram) -> _Arrays:
                    col_lower=col_lower, col_upper=col_upper,
                    row_lower=np.concatenate([row_lower, -free]), row_upper=np.concatenate([row_upper, free]),
                    objectives=objectives, scales=scales,
-                   costs=[c / s for c, s in zip(objectives, scales)])
+                   costs=[c / s for c, s in zip(objectives, scales)], source=source)
 
 
 def _optimal(highs) -> bool:
@@ -358,7 +386,8 @@ class _StageSet:
         m = self.pattern.m
         cols = np.flatnonzero((new.col_lower != old.col_lower) | (new.col_upper != old.col_upper))
         rows = np.flatnonzero((new.row_lower[:m] != old.row_lower[:m]) | (new.row_upper[:m] != old.row_upper[:m]))
-        coeffs = np.flatnonzero(new.values != old.values)
+        same_values = new.values is old.values  # arrays described alike (see describe)
+        coeffs = np.zeros(0, dtype=np.int64) if same_values else np.flatnonzero(new.values != old.values)
         if coeffs.size:
             self.vertices = [None] * len(STAGES)  # another matrix: another basis matrix
             self._matrix = None
@@ -387,6 +416,8 @@ class _StageSet:
                 for r, c, v in zip(row_of.tolist(), col_of.tolist(), value.tolist()):
                     highs.changeCoeff(r, c, v)
         for k, highs in enumerate(self.highs):
+            if new.costs[k] is old.costs[k]:
+                continue
             changed = np.flatnonzero(new.costs[k] != old.costs[k])
             if changed.size:
                 self.vertices[k] = None  # other costs: other duals
@@ -438,6 +469,7 @@ class FastSolver:
         "matrix_passes": 0, "coefficient_changes": 0})
     _sets: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _seed_bases: dict = field(default_factory=dict, repr=False)
+    _last: _Arrays | None = field(default=None, repr=False)  # the last LP solved, as arrays
 
     def reset(self) -> None:
         """Forget every instance (the next solve of each structure starts afresh)."""
@@ -458,7 +490,7 @@ class FastSolver:
         (what-if analysis that needs only missing money or soft points).
         """
         started = time.perf_counter()
-        arrays = describe(lp)
+        arrays = self._last = describe(lp, like=self._last)
         key = arrays.pattern.key
         stage_set = self._sets.get(key)
         if stage_set is None:

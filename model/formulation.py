@@ -185,14 +185,19 @@ class LinearProgram:
         Used for what-if analysis without rebuilding: another ceiling, a requirement
         scaled up or dropped.
         """
-        block = self.row_blocks[name]
-        row_lower = [a.copy() if i == self._block_part(name) else a for i, a in enumerate(self.row_lower)]
-        row_upper = [a.copy() if i == self._block_part(name) else a for i, a in enumerate(self.row_upper)]
-        part = self._block_part(name)
-        if lower is not None:
-            row_lower[part][:] = np.broadcast_to(np.asarray(lower, float), (len(block.labels),))
-        if upper is not None:
-            row_upper[part][:] = np.broadcast_to(np.asarray(upper, float), (len(block.labels),))
+        return self.with_bounds_of({name: (lower, upper)})
+
+    def with_bounds_of(self, bounds: dict[str, tuple]) -> LinearProgram:
+        """A copy whose row blocks get new bounds, ``{name: (lower, upper)}`` (None: kept);
+        the rest is shared, read-only."""
+        row_lower, row_upper = list(self.row_lower), list(self.row_upper)
+        parts = {name: i for i, name in enumerate(self.row_blocks)}
+        for name, (lower, upper) in bounds.items():
+            part, size = parts[name], self.row_blocks[name].size
+            if lower is not None:
+                row_lower[part] = np.broadcast_to(np.asarray(lower, float), (size,)).copy()
+            if upper is not None:
+                row_upper[part] = np.broadcast_to(np.asarray(upper, float), (size,)).copy()
         return LinearProgram(col_blocks=self.col_blocks, row_blocks=self.row_blocks,
                              col_lower=self.col_lower, col_upper=self.col_upper,
                              row_lower=row_lower, row_upper=row_upper, _rows=self._rows,
@@ -351,7 +356,12 @@ def define_capacity_constraints(form: Formulation) -> None:
     """
     inputs, lp = form.inputs, form.lp
     rows, cols, vals = _district_sums(form, 1.0, -1.0)
-    lp.add_rows("capacity", _district_years(inputs), rows, cols, vals, -INF, inputs.capacity.ravel())
+    lp.add_rows("capacity", _district_years(inputs), rows, cols, vals, *capacity_bounds(inputs))
+
+
+def capacity_bounds(inputs: ModelInputs) -> tuple[float, np.ndarray]:
+    """Bounds of ``capacity[d,t]``: own money at most the district's fiscal capacity."""
+    return -INF, inputs.capacity.ravel()
 
 
 def define_co_financing_constraints(form: Formulation) -> None:
@@ -377,11 +387,46 @@ def define_ceiling_constraints(form: Formulation) -> None:
     n_g, n_t = form.transfer.shape
     rows = np.tile(np.arange(n_t), n_g)
     lp.add_rows("ceiling", [(t,) for t in inputs.years], rows, form.transfer.ravel(), np.ones(rows.size),
-                -INF, inputs.ceiling)
+                *ceiling_bounds(inputs))
     if np.isfinite(inputs.total_ceiling):
         all_cols = form.transfer.ravel()
         lp.add_rows("total_ceiling", [()], np.zeros(all_cols.size), all_cols,
-                    np.ones(all_cols.size), -INF, inputs.total_ceiling)
+                    np.ones(all_cols.size), *total_ceiling_bounds(inputs))
+
+
+def ceiling_bounds(inputs: ModelInputs) -> tuple[float, np.ndarray]:
+    """Bounds of ``ceiling[t]``: transfers at most the year's ceiling."""
+    return -INF, inputs.ceiling
+
+
+def total_ceiling_bounds(inputs: ModelInputs) -> tuple[float, float]:
+    """Bounds of ``total_ceiling``: transfers over the horizon at most its total."""
+    return -INF, inputs.total_ceiling
+
+
+#: Row blocks whose bounds are the inputs' money limits (capacity, ceilings) and
+#: nothing else of them, with the function giving their bounds (used by their
+#: ``define_*`` function and by :func:`with_money_limits`).
+MONEY_LIMIT_ROWS = {"capacity": capacity_bounds, "ceiling": ceiling_bounds, "total_ceiling": total_ceiling_bounds}
+
+
+def with_money_limits(form: Formulation, inputs: ModelInputs) -> Formulation | None:
+    """The formulation of ``inputs`` that differ from ``form.inputs`` only in money limits.
+
+    ``inputs`` as :func:`model.inputs.with_money_limits` makes them: the LP is
+    ``form``'s with the bounds of :data:`MONEY_LIMIT_ROWS` recomputed -- what
+    :func:`formulate` would build (tested), sharing the matrix and objectives.
+    None when a horizon total appears or disappears: that is another structure,
+    for :func:`formulate`.
+    """
+    if np.isfinite(inputs.total_ceiling) != np.isfinite(form.inputs.total_ceiling):
+        return None
+    bounds = {name: MONEY_LIMIT_ROWS[name](inputs) for name in MONEY_LIMIT_ROWS if name in form.lp.row_blocks}
+    edited = Formulation(lp=form.lp.with_bounds_of(bounds), inputs=inputs, closed=form.closed,
+                         transfer=form.transfer, points=form.points, equity=form.equity,
+                         equity_scale=form.equity_scale, unmet_blocks=form.unmet_blocks)
+    edited.__dict__.update({k: form.__dict__[k] for k in ("unmet", "unmet_columns") if k in form.__dict__})
+    return edited
 
 
 def define_grant_constraints(form: Formulation) -> None:

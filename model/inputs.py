@@ -175,6 +175,40 @@ def _series(scenario: Scenario, key: str, years: list[int]) -> np.ndarray:
     return np.array(scenario.year_values(key, years), dtype=float)
 
 
+def fiscal_capacity(scenario: Scenario, years: list[int]) -> np.ndarray:
+    """Own budget each district can spend on community work per year (G, T), in yuan:
+    its capacity, indexed to city revenue (``districts.capacity_indexation``)."""
+    revenue = _series(scenario, "city.budget_revenue_100m_yuan", years)
+    capacity_index = 1.0 + scenario.params["districts.capacity_indexation"] * (revenue / revenue[0] - 1.0)
+    return scenario.column("districts", "capacity_yuan").astype(float)[:, None] * capacity_index[None, :]
+
+
+def city_ceiling(scenario: Scenario, years: list[int]) -> tuple[np.ndarray, float]:
+    """The city's transfer ceiling per year (T,) and over the horizon (inf: none), in yuan."""
+    return _series(scenario, "city.ceiling_yuan", years), float(scenario.params["city.total_ceiling_yuan"])
+
+
+#: Scenario parameters (``by_year`` tables by their key) and district columns that
+#: :func:`build_inputs` reads only through :func:`fiscal_capacity` and
+#: :func:`city_ceiling`: they set how much money there is, not what it buys. A batch
+#: point that varies only these has the inputs :func:`with_money_limits` gives.
+MONEY_LIMIT_PARAMS = frozenset({"city.ceiling_yuan", "city.total_ceiling_yuan", "city.budget_revenue_100m_yuan",
+                                "districts.capacity_indexation"})
+MONEY_LIMIT_COLUMNS = frozenset({"capacity_yuan"})
+
+
+def with_money_limits(inputs: ModelInputs, scenario: Scenario) -> ModelInputs:
+    """``inputs`` with the capacity and ceilings of ``scenario``.
+
+    For a ``scenario`` that differs from the one ``inputs`` were built from only in
+    :data:`MONEY_LIMIT_PARAMS` and :data:`MONEY_LIMIT_COLUMNS`: then this equals
+    ``build_inputs(scenario)`` (tested), at a fraction of its cost.
+    """
+    ceiling, total_ceiling = city_ceiling(scenario, inputs.years)
+    return replace(inputs, capacity=fiscal_capacity(scenario, inputs.years), ceiling=ceiling,
+                   total_ceiling=total_ceiling)
+
+
 def build_inputs(scenario: Scenario) -> ModelInputs:
     """Compute every standard, gap and cost of ``scenario`` (see the module docstring)."""
     p = scenario.params
@@ -273,10 +307,8 @@ def build_inputs(scenario: Scenario) -> ModelInputs:
     service_cost = (service_deficit * p["service_space.cost_yuan_per_m2"])[:, None] * service_price[None, :]
 
     # --- who can pay --------------------------------------------------------------
-    revenue = _series(scenario, "city.budget_revenue_100m_yuan", years)
-    capacity_index = 1.0 + p["districts.capacity_indexation"] * (revenue / revenue[0] - 1.0)
-    capacity = scenario.column("districts", "capacity_yuan").astype(float)[:, None] * capacity_index[None, :]
-    ceiling = _series(scenario, "city.ceiling_yuan", years)
+    capacity = fiscal_capacity(scenario, years)
+    ceiling, total_ceiling = city_ceiling(scenario, years)
     own_share = scenario.column("districts", "min_own_share").astype(float)
     own_share = np.where(np.isnan(own_share), p["cost_sharing.min_own_share"], own_share)
 
@@ -315,7 +347,7 @@ def build_inputs(scenario: Scenario) -> ModelInputs:
         price_index={Program.OFFICE_SPACE: office_price, Program.SERVICE_SPACE: service_price},
         capacity=capacity,
         ceiling=ceiling,
-        total_ceiling=float(p["city.total_ceiling_yuan"]),
+        total_ceiling=total_ceiling,
         min_own_share=own_share,
         need_weight=need,
         soft_value=soft_value,
@@ -341,4 +373,5 @@ def build_inputs(scenario: Scenario) -> ModelInputs:
     )
 
 
-__all__ = ["ModelInputs", "build_inputs", "CAPITAL_PROGRAMS", "RECURRING_PROGRAMS"]
+__all__ = ["ModelInputs", "build_inputs", "with_money_limits", "MONEY_LIMIT_PARAMS", "MONEY_LIMIT_COLUMNS",
+           "CAPITAL_PROGRAMS", "RECURRING_PROGRAMS"]

@@ -1,21 +1,27 @@
 """The fast ways of building a batch point's LP give exactly what the plain ways give.
 
 Batches read table columns once per scenario (``Scenario.column``), check only the
-rules a point can break (``check_parameter_rules``), and name rows and columns
-only when asked (``Labels``). Each shortcut is checked here against what it
-replaces, computed independently.
+rules a point can break (``check_parameter_rules``), name rows and columns only
+when asked (``Labels``), and build a point that moves only money limits (ceilings,
+capacities, revenue) from the base LP by recomputing those rows' bounds. Each
+shortcut is checked here against what it replaces, computed independently.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pytest
 
 from model import ScenarioError, load_scenario
-from model.batch import make_sweep
+from model.batch import _Engine, make_sweep, moves_only_money_limits
+from model.fast import describe
 from model.formulation import Labels, formulate
+from model.formulation import with_money_limits as formulation_with_money_limits
 from model.inputs import build_inputs
-from model.points import PointMaker
+from model.inputs import with_money_limits as inputs_with_money_limits
+from model.points import PointMaker, resolve
 from model.validation import check_parameters
 
 from .conftest import FIXTURES, SCENARIOS
@@ -82,3 +88,107 @@ def test_point_checks_report_what_the_full_checks_report():
     with pytest.raises(ScenarioError, match="must not exceed base_ceiling_share"):
         maker.scenario({"social_insurance.base_floor_share": float(scenario.params[
             "social_insurance.base_ceiling_share"]) + 0.1})
+
+
+# --- points that move only money limits ------------------------------------------------
+def money_limit_values(rng: np.random.Generator, scenario, total: bool) -> dict[str, float]:
+    """Random values for every key that sets only how much money there is."""
+    values = {}
+    for year in scenario.years:
+        values[f"city.ceiling_yuan.{year}"] = float(rng.uniform(0.0, 2.0) * scenario.params[f"city.ceiling_yuan.{year}"])
+    for key in [k for k in scenario.params if k.startswith("city.budget_revenue_100m_yuan.")]:
+        values[key] = float(rng.uniform(0.8, 1.2) * scenario.params[key])
+    values["districts.capacity_indexation"] = float(rng.uniform(0.0, 2.0))
+    for district in scenario.district_ids:
+        values[f"districts.{district}.capacity_yuan"] = float(
+            rng.uniform(0.5, 1.5) * scenario.districts.at[district, "capacity_yuan"])
+    if total:
+        values["city.total_ceiling_yuan"] = 0.8 * sum(values[f"city.ceiling_yuan.{y}"] for y in scenario.years)
+    return values
+
+
+def money_limit_maker(scenario) -> PointMaker:
+    keys = ["city.ceiling_yuan", "city.budget_revenue_100m_yuan", "districts.capacity_indexation",
+            "city.total_ceiling_yuan", "districts.capacity_yuan"]
+    targets = [t for key in keys for t in resolve(key, scenario, "test")[0]]
+    assert all(moves_only_money_limits(t) for t in targets)
+    return PointMaker(scenario, targets, "test")
+
+
+def assert_same_lp(got, expected):
+    assert list(got.col_blocks) == list(expected.col_blocks) and list(got.row_blocks) == list(expected.row_blocks)
+    assert [b.size for b in got.row_blocks.values()] == [b.size for b in expected.row_blocks.values()]
+    for a, b in zip(got.bounds(), expected.bounds()):
+        assert np.array_equal(a, b)
+    for a, b in zip(got.coo(), expected.coo()):
+        assert np.array_equal(a, b)
+    assert got.objectives.keys() == expected.objectives.keys()
+    for stage in expected.objectives:
+        assert np.array_equal(got.objectives[stage], expected.objectives[stage])
+
+
+def assert_same_inputs(got, expected):
+    for f in dataclasses.fields(expected):
+        a, b = getattr(got, f.name), getattr(expected, f.name)
+        if isinstance(b, dict):
+            assert a.keys() == b.keys(), f.name
+            for k in b:
+                assert np.array_equal(a[k], b[k]), (f.name, k)
+        elif b is None:
+            assert a is None, f.name
+        else:
+            assert np.array_equal(np.asarray(a), np.asarray(b)), f.name
+
+
+@pytest.mark.parametrize("path", [SCENARIOS / "tianjin-2006.toml", HAND_COMMUNITIES], ids=lambda p: p.name)
+@pytest.mark.parametrize("total", [False, True], ids=["no-total", "total"])
+def test_money_limit_points_build_the_lp_that_formulate_builds(path, total):
+    """Capacity, revenue and ceilings reach the LP only as row bounds: the shortcut's
+    inputs and LP equal build_inputs' and formulate's, number for number."""
+    scenario = load_scenario(path)
+    if total:  # a base with a horizon total, so that the total_ceiling row exists
+        scenario = scenario.with_overrides({"city.total_ceiling_yuan": 1e12})
+    base_inputs = build_inputs(scenario)
+    base_form = formulate(base_inputs)
+    maker = money_limit_maker(scenario)
+    rng = np.random.default_rng(5)
+    for _ in range(5):
+        point = maker.scenario(money_limit_values(rng, scenario, total))
+        inputs = inputs_with_money_limits(base_inputs, point)
+        expected_inputs = build_inputs(point)
+        assert_same_inputs(inputs, expected_inputs)
+        form = formulation_with_money_limits(base_form, inputs)
+        expected = formulate(expected_inputs)
+        assert_same_lp(form.lp, expected.lp)
+        assert np.array_equal(form.unmet_columns, expected.unmet_columns)
+        assert np.array_equal(form.closed, expected.closed) and np.array_equal(form.transfer, expected.transfer)
+        # The solver reads only the new bounds, and gets the arrays a fresh description gives.
+        like = describe(base_form.lp)
+        got, fresh = describe(form.lp, like=like), describe(expected.lp)
+        assert got.values is like.values and got.costs is like.costs
+        for name in ("values", "col_lower", "col_upper", "row_lower", "row_upper"):
+            assert np.array_equal(getattr(got, name), getattr(fresh, name)), name
+        for a, b in zip(got.costs, fresh.costs):
+            assert np.array_equal(a, b)
+
+
+def test_a_horizon_total_where_the_base_has_none_is_another_structure():
+    scenario = load_scenario(SCENARIOS / "tianjin-2006.toml")
+    assert not np.isfinite(scenario.params["city.total_ceiling_yuan"])
+    base_inputs = build_inputs(scenario)
+    point = money_limit_maker(scenario).scenario({"city.total_ceiling_yuan": 1e8})
+    assert formulation_with_money_limits(formulate(base_inputs), inputs_with_money_limits(base_inputs, point)) is None
+
+
+def test_money_limit_batches_give_what_rebuilding_every_point_gives():
+    """The same sweep through the shortcut and through build_inputs + formulate per point."""
+    scenario = load_scenario(SCENARIOS / "tianjin-2006.toml")
+    district = scenario.district_ids[3]
+    sweep = make_sweep(scenario, ["ceiling=1e8:3e8:7", f"districts.{district}.capacity_yuan=1e6:3e7:3"])
+    shortcut, rebuilt = _Engine(sweep), _Engine(sweep)
+    rebuilt.limits_only = False
+    assert shortcut.limits_only
+    got, expected = shortcut.run(0, sweep.size), rebuilt.run(0, sweep.size)
+    assert np.array_equal(got, expected, equal_nan=True)
+    # Points that move anything else take the general path.
+    assert not _Engine(make_sweep(scenario, ["office_space.cost_growth=0:0.1:2"])).limits_only
