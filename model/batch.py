@@ -39,7 +39,7 @@ from .formulation import with_money_limits as formulation_with_money_limits
 from .inputs import MONEY_LIMIT_COLUMNS, MONEY_LIMIT_PARAMS, ModelInputs, build_inputs
 from .inputs import with_money_limits as inputs_with_money_limits
 from .points import PointMaker, Target, resolve
-from .results import UNMET_TOLERANCE_YUAN, Result, ceiling_prices, compliance_counts, make_result
+from .results import UNMET_TOLERANCE_YUAN, ComplianceCounter, Result, ceiling_prices, make_result
 from .scenario import Scenario
 from .solvers import LPSolution
 
@@ -59,23 +59,23 @@ def record_columns(years: list[int]) -> list[str]:
     return columns
 
 
-def summarise(inputs: ModelInputs, form: Formulation, solution: LPSolution) -> np.ndarray:
-    """The record of one solve (see :func:`record_columns`), as ``make_result`` computes it."""
+def summarise(inputs: ModelInputs, form: Formulation, solution: LPSolution,
+              counter: ComplianceCounter | None = None) -> np.ndarray:
+    """The record of one solve (see :func:`record_columns`), as ``make_result`` computes it.
+
+    ``counter``: a :class:`~model.results.ComplianceCounter` of ``inputs`` (or of
+    inputs that differ only in money limits), to reuse across a batch's points.
+    """
     x = np.where(np.abs(solution.x) < 1e-6, 0.0, solution.x)  # solver round-off, as in make_result
-    closed = x[form.closed]
-    transfer = form.money(x)[1]
+    by_year = form.transfers_spent(x).sum(axis=0)
     unmet = x[form.unmet_columns]
     missing = float(unmet[unmet > UNMET_TOLERANCE_YUAN].sum())
-    shares = []
-    for at, total in compliance_counts(inputs, closed).values():
-        at_city, total_city = at.sum(axis=0), total.sum(axis=0)
-        shares.append(np.divide(at_city, total_city, out=np.ones_like(at_city), where=total_city > 0))
+    shares = (counter or ComplianceCounter(inputs)).city_shares(x[form.closed])  # (program, year)
     soft, hard = ceiling_prices(form, solution)
-    by_year = transfer.sum(axis=(0, 1))
     return np.concatenate([
         [1.0 if missing <= UNMET_TOLERANCE_YUAN else 0.0, missing, -solution.objectives[Stage.SOFT],
          float(by_year.sum())],
-        by_year, *shares, soft, hard])
+        by_year, shares.ravel(), soft, hard])
 
 
 # --- solving points -------------------------------------------------------------------
@@ -160,27 +160,29 @@ class _Engine:
         self.inputs = build_inputs(batch.scenario)
         self.form = formulate(self.inputs)
         self.limits_only = all(moves_only_money_limits(t) for t in batch.targets)
+        self.counter = ComplianceCounter(self.inputs)  # compliance reads no money limit
         self.solver.solve(self.form.lp, self.inputs.stage_tolerance)
         self.solver.keep_bases()  # every chunk starts from the base scenario's bases
 
-    def formulate(self, scenario: Scenario) -> Formulation:
-        """The point's LP (with its inputs), by the shortcut when the batch allows it."""
+    def formulate(self, scenario: Scenario) -> tuple[Formulation, ComplianceCounter | None]:
+        """The point's LP (with its inputs), by the shortcut when the batch allows it,
+        and the base's compliance counter if it applies to the point."""
         if self.limits_only:
             form = formulation_with_money_limits(self.form, inputs_with_money_limits(self.inputs, scenario))
             if form is not None:
-                return form
+                return form, self.counter
         # Another structure (a horizon total set where the base has none), or other keys.
-        return formulate(build_inputs(scenario))
+        return formulate(build_inputs(scenario)), self.counter if self.limits_only else None
 
     def run(self, start: int, stop: int) -> np.ndarray:
         self.solver.reset()
         out = np.empty((stop - start, len(self.batch.columns())))
         for i in range(start, stop):
             values, lead = self.batch.point(i)
-            form = self.formulate(self.maker.scenario(values, self.batch.label(i)))
+            form, counter = self.formulate(self.maker.scenario(values, self.batch.label(i)))
             solution = self.solver.solve(form.lp, form.inputs.stage_tolerance)
             out[i - start, :len(lead)] = lead
-            out[i - start, len(lead):] = summarise(form.inputs, form, solution)
+            out[i - start, len(lead):] = summarise(form.inputs, form, solution, counter)
         return out
 
 

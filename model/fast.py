@@ -110,6 +110,7 @@ class _Arrays:
     objectives: list[np.ndarray]  # per stage, unscaled
     scales: list[float]
     costs: list[np.ndarray]  # per stage, scaled
+    nonzeros: list[np.ndarray]  # per stage, the columns with a non-zero objective coefficient
     source: tuple = ()  # the LP's coefficient and objective arrays these were made from (see _source)
 
     def with_bounds_of(self, lp: LinearProgram) -> _Arrays:
@@ -174,7 +175,8 @@ def describe(lp: LinearProgram, like: _Arrays | None = None) -> _Arrays:
     objectives = [np.asarray(lp.objective(stage), dtype=float) for stage in STAGES]
     # As in the reference: each stage is solved scaled to a largest coefficient of 1.
     scales = [float(np.abs(c).max()) or 1.0 for c in objectives]
-    fix = [np.flatnonzero(objectives[k]) for k in (0, 1)]
+    nonzeros = [np.flatnonzero(c) for c in objectives]
+    fix = nonzeros[:2]  # the stage-fixing rows hold the first two objectives
     all_rows = np.concatenate([rows, np.full(fix[0].size, m), np.full(fix[1].size, m + 1)])
     all_cols = np.concatenate([cols, fix[0], fix[1]])
     all_vals = np.concatenate([vals, objectives[0][fix[0]] / scales[0], objectives[1][fix[1]] / scales[1]])
@@ -194,7 +196,7 @@ def describe(lp: LinearProgram, like: _Arrays | None = None) -> _Arrays:
                    col_lower=col_lower, col_upper=col_upper,
                    row_lower=np.concatenate([row_lower, -free]), row_upper=np.concatenate([row_upper, free]),
                    objectives=objectives, scales=scales,
-                   costs=[c / s for c, s in zip(objectives, scales)], source=source)
+                   costs=[c / s for c, s in zip(objectives, scales)], nonzeros=nonzeros, source=source)
 
 
 def _optimal(highs) -> bool:
@@ -209,7 +211,9 @@ class _Basis:
 
     ``cols``/``rows`` are the positions in HiGHS's basis (its basic variables: a
     column j, or a row i given as -(i + 1)); the masks say which columns and rows
-    are basic; ``col_upper``/``row_upper`` which bound each nonbasic one sits at.
+    are basic; ``col_upper``/``row_upper`` which bound each nonbasic one sits at;
+    ``sign`` how a basic variable moves with the solve's result at its position
+    (+1 a column, -1 a row activity).
     """
 
     basic_cols: np.ndarray
@@ -220,6 +224,9 @@ class _Basis:
     row_is_basic: np.ndarray
     col_at_upper: np.ndarray
     row_at_upper: np.ndarray
+    sign: np.ndarray
+    col_position: np.ndarray  # position in the basis of each column (-1: nonbasic)
+    row_position: np.ndarray  # position in the basis of each row (-1: nonbasic)
 
 
 @dataclass
@@ -229,6 +236,8 @@ class _Vertex:
     ``x`` are the column values, ``r`` the row activities (``A x``) and ``row_dual``
     HiGHS's (scaled) row duals, for the bounds ``col_lower`` ... ``row_upper``
     (fixing rows included); the basis is the one the stage's HiGHS instance holds.
+    ``basic``, ``basic_low`` and ``basic_up`` hold the basic variables' values and
+    their bounds widened by the tolerance, by position in the basis.
     """
 
     x: np.ndarray
@@ -239,6 +248,9 @@ class _Vertex:
     row_upper: np.ndarray
     r: np.ndarray | None = None
     basis: _Basis | None = None
+    basic: np.ndarray | None = None
+    basic_low: np.ndarray | None = None
+    basic_up: np.ndarray | None = None
 
 
 #: A basic variable counts as within its bounds up to this share of the bound's
@@ -256,17 +268,29 @@ def _basis_of(highs, matrix, vertex: _Vertex) -> _Basis | None:
     basic = np.asarray(basic, dtype=np.int64)
     n, rows = matrix.shape[1], matrix.shape[0]
     cols_pos, rows_pos = np.flatnonzero(basic >= 0), np.flatnonzero(basic < 0)
-    col_is_basic = np.zeros(n, dtype=bool)
-    row_is_basic = np.zeros(rows, dtype=bool)
-    col_is_basic[basic[cols_pos]] = True
-    row_is_basic[-basic[rows_pos] - 1] = True
+    basic_cols, basic_rows = basic[cols_pos], -basic[rows_pos] - 1
+    col_position, row_position = np.full(n, -1), np.full(rows, -1)
+    col_position[basic_cols], row_position[basic_rows] = cols_pos, rows_pos
     if vertex.r is None:
         vertex.r = matrix @ vertex.x
     # HiGHS puts a nonbasic variable exactly at one of its bounds: the nearer one.
-    return _Basis(basic_cols=basic[cols_pos], basic_rows=-basic[rows_pos] - 1, cols=cols_pos, rows=rows_pos,
-                  col_is_basic=col_is_basic, row_is_basic=row_is_basic,
+    return _Basis(basic_cols=basic_cols, basic_rows=basic_rows, cols=cols_pos, rows=rows_pos,
+                  col_is_basic=col_position >= 0, row_is_basic=row_position >= 0,
                   col_at_upper=_at_upper(vertex.x, vertex.col_lower, vertex.col_upper),
-                  row_at_upper=_at_upper(vertex.r, vertex.row_lower, vertex.row_upper))
+                  row_at_upper=_at_upper(vertex.r, vertex.row_lower, vertex.row_upper),
+                  sign=np.where(basic >= 0, 1.0, -1.0), col_position=col_position, row_position=row_position)
+
+
+def _basic_values(vertex: _Vertex) -> None:
+    """Fill in the vertex's basic values and widened bounds, by position in its basis."""
+    basis = vertex.basis
+    size = basis.sign.size
+    vertex.basic, vertex.basic_low, vertex.basic_up = np.empty(size), np.empty(size), np.empty(size)
+    vertex.basic[basis.cols], vertex.basic[basis.rows] = vertex.x[basis.basic_cols], vertex.r[basis.basic_rows]
+    low, up = _widened(vertex.col_lower[basis.basic_cols], vertex.col_upper[basis.basic_cols])
+    vertex.basic_low[basis.cols], vertex.basic_up[basis.cols] = low, up
+    low, up = _widened(vertex.row_lower[basis.basic_rows], vertex.row_upper[basis.basic_rows])
+    vertex.basic_low[basis.rows], vertex.basic_up[basis.rows] = low, up
 
 
 def _move_vertex(highs, matrix, vertex: _Vertex, col_lower: np.ndarray, col_upper: np.ndarray,
@@ -286,10 +310,10 @@ def _move_vertex(highs, matrix, vertex: _Vertex, col_lower: np.ndarray, col_uppe
         vertex.basis = _basis_of(highs, matrix, vertex)
         if vertex.basis is None:
             return None
+        _basic_values(vertex)
     basis = vertex.basis
     moved_cols = np.flatnonzero((col_lower != vertex.col_lower) | (col_upper != vertex.col_upper))
     moved_rows = np.flatnonzero((row_lower != vertex.row_lower) | (row_upper != vertex.row_upper))
-    x, r = vertex.x.copy(), vertex.r.copy()
     # Nonbasic variables whose bound moved: they move with it.
     nb_cols = moved_cols[~basis.col_is_basic[moved_cols]]
     nb_rows = moved_rows[~basis.row_is_basic[moved_rows]]
@@ -297,8 +321,17 @@ def _move_vertex(highs, matrix, vertex: _Vertex, col_lower: np.ndarray, col_uppe
     new_r = np.where(basis.row_at_upper[nb_rows], row_upper[nb_rows], row_lower[nb_rows])
     if not (np.isfinite(new_x).all() and np.isfinite(new_r).all()):
         return None  # the bound a nonbasic variable sat at is gone
-    dx, dr = new_x - x[nb_cols], new_r - r[nb_rows]
-    x[nb_cols], r[nb_rows] = new_x, new_r
+    dx, dr = new_x - vertex.x[nb_cols], new_r - vertex.r[nb_rows]
+    # Basic variables whose own bounds moved: their widened bounds, by position.
+    b_cols = moved_cols[basis.col_is_basic[moved_cols]]
+    b_rows = moved_rows[basis.row_is_basic[moved_rows]]
+    low, up = vertex.basic_low, vertex.basic_up
+    if b_cols.size or b_rows.size:
+        low, up = low.copy(), up.copy()
+        at = basis.col_position[b_cols]
+        low[at], up[at] = _widened(col_lower[b_cols], col_upper[b_cols])
+        at = basis.row_position[b_rows]
+        low[at], up[at] = _widened(row_lower[b_rows], row_upper[b_rows])
     if dx.any() or dr.any():
         rhs = np.zeros(matrix.shape[0])
         rhs[nb_rows] = dr
@@ -309,18 +342,19 @@ def _move_vertex(highs, matrix, vertex: _Vertex, col_lower: np.ndarray, col_uppe
         status, w = highs.getBasisSolve(rhs)
         if status == _highs_error():
             return None
-        w = np.asarray(w, dtype=float)
-        x[basis.basic_cols] += w[basis.cols]
-        r[basis.basic_rows] -= w[basis.rows]
-        check_cols, check_rows = basis.basic_cols, basis.basic_rows
+        basic = vertex.basic + basis.sign * w
+        check = slice(None)  # every basic variable moved
     else:
         # No nonbasic variable moved: the basic values stand; only moved bounds can cut them off.
-        check_cols = moved_cols[basis.col_is_basic[moved_cols]]
-        check_rows = moved_rows[basis.row_is_basic[moved_rows]]
-    if not (_inside(x[check_cols], col_lower[check_cols], col_upper[check_cols]).all()
-            and _inside(r[check_rows], row_lower[check_rows], row_upper[check_rows]).all()):
+        basic = vertex.basic
+        check = np.concatenate([basis.col_position[b_cols], basis.row_position[b_rows]])
+    if not ((basic[check] >= low[check]).all() and (basic[check] <= up[check]).all()):
         return None
-    return _Vertex(x, vertex.row_dual, col_lower, col_upper, row_lower, row_upper, r=r, basis=basis)
+    x, r = vertex.x.copy(), vertex.r.copy()
+    x[nb_cols], r[nb_rows] = new_x, new_r
+    x[basis.basic_cols], r[basis.basic_rows] = basic[basis.cols], basic[basis.rows]
+    return _Vertex(x, vertex.row_dual, col_lower, col_upper, row_lower, row_upper, r=r, basis=basis,
+                   basic=basic, basic_low=low, basic_up=up)
 
 
 def _at_upper(values: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
@@ -328,12 +362,9 @@ def _at_upper(values: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.nd
     return np.isfinite(upper) & (np.isinf(lower) | (np.abs(values - upper) < np.abs(values - lower)))
 
 
-def _inside(values: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        slack_low = VERTEX_TOLERANCE * (1.0 + np.abs(lower))
-        slack_up = VERTEX_TOLERANCE * (1.0 + np.abs(upper))
-        return (values >= lower - np.where(np.isinf(lower), 0.0, slack_low)) & \
-            (values <= upper + np.where(np.isinf(upper), 0.0, slack_up))
+def _widened(lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds widened by :data:`VERTEX_TOLERANCE` of their size (infinite ones stay infinite)."""
+    return lower - VERTEX_TOLERANCE * (1.0 + np.abs(lower)), upper + VERTEX_TOLERANCE * (1.0 + np.abs(upper))
 
 
 def _highs_error():
@@ -530,7 +561,7 @@ class FastSolver:
             else:
                 x, row_dual = self._run_stage(stage_set, k, stage)
                 stage_set.vertices[k] = _Vertex(x, row_dual, *bounds)
-            value = _objective_value(arrays.objectives[k], x)
+            value = _objective_value(arrays.objectives[k], arrays.nonzeros[k], x)
             values.append(value)
             objectives[stage] = value
             duals[stage] = arrays.scales[k] * row_dual[:m]
@@ -561,12 +592,11 @@ class FastSolver:
         return np.asarray(solution.col_value, dtype=float), np.asarray(solution.row_dual, dtype=float)
 
 
-def _objective_value(c: np.ndarray, x: np.ndarray) -> float:
+def _objective_value(c: np.ndarray, nonzeros: np.ndarray, x: np.ndarray) -> float:
     """``c @ x`` over the objective's non-zeros, without BLAS: on long vectors
     OpenBLAS's ``dot`` wakes its thread pool, whose spinning threads take the CPU
     the other batch worker needs."""
-    nz = np.flatnonzero(c)
-    return float(np.sum(c[nz] * x[nz]))
+    return float(np.sum(c[nonzeros] * x[nonzeros]))
 
 
 def _run_optimal(highs) -> bool:

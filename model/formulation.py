@@ -281,13 +281,23 @@ class Formulation:
         Each district-year's transfer is attributed to its units and programs in
         proportion to the money they close; the rest is the district's own money.
         """
-        inputs = self.inputs
-        closed = x[self.closed]
-        totals = inputs.by_district(closed.sum(axis=1))  # (G, T)
-        transfer = x[self.transfer]
-        share = np.divide(transfer, totals, out=np.zeros_like(totals), where=totals > 0).clip(0.0, 1.0)
-        city = closed * share[inputs.unit_district][:, None, :]
+        closed, _, share = self._city_share(x)
+        city = closed * share[self.inputs.unit_district][:, None, :]
         return closed - city, city
+
+    def transfers_spent(self, x: np.ndarray) -> np.ndarray:
+        """City money spent on each district's gaps per year (G, T): its transfer, up to what
+        its units close (the city part of :meth:`money`, summed over units and programs)."""
+        _, totals, share = self._city_share(x)
+        return share * totals
+
+    def _city_share(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Money closed (U, P, T), its total per district-year (G, T), and the share of that
+        total the city's transfer pays (G, T)."""
+        closed = x[self.closed]
+        totals = self.inputs.by_district(closed.sum(axis=1))
+        share = np.divide(x[self.transfer], totals, out=np.zeros_like(totals), where=totals > 0).clip(0.0, 1.0)
+        return closed, totals, share
 
 
 def formulate(inputs: ModelInputs) -> Formulation:

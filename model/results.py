@@ -165,43 +165,84 @@ def initial_state(scenario: Scenario, inputs: ModelInputs) -> dict[str, float]:
     }
 
 
+class ComplianceCounter:
+    """Compliance counts of every program at once, per unit, program and year (U, P, T).
+
+    For unit u, program p and year t: ``at_standard = start + weight x progress``,
+    where progress is
+
+    - capital programs: committees upgraded by the end of year t -- the money closed
+      over the cost of one upgrade, summed over the years, at most the committees
+      below the standard (``start``: those at the standard now, weight 1);
+    - operating funds: the share of the year's gap closed, times committees;
+    - member subsidies: the share of the minimum-wage money closed (money goes first
+      to lifting members to the minimum wage), times members;
+    - social insurance: the members insured now plus the uninsured times the share
+      of the premium gap closed;
+
+    a share is between 0 and 1, and a gap-free year counts as closed. Everything
+    but the money closed is prepared once: a batch reuses one counter for points
+    whose inputs differ only in money limits, which compliance does not read.
+    """
+
+    def __init__(self, inputs: ModelInputs):
+        n_u, n_t = inputs.shape
+        committees, members, uninsured = inputs.committees, inputs.members, inputs.uninsured
+        # Per program: (yuan per unit of progress, start, weight, total).
+        terms = {
+            Program.OFFICE_SPACE: (inputs.unit_cost[Program.OFFICE_SPACE],
+                                   inputs.at_standard_now[Program.OFFICE_SPACE], 1.0, committees),
+            Program.SERVICE_SPACE: (inputs.unit_cost[Program.SERVICE_SPACE],
+                                    inputs.at_standard_now[Program.SERVICE_SPACE], 1.0, committees),
+            Program.OPERATING_FUNDS: (inputs.gap[Program.OPERATING_FUNDS], 0.0, committees, committees),
+            Program.MEMBER_SUBSIDY: (inputs.minimum_wage_cost, 0.0, members, members),
+            Program.SOCIAL_INSURANCE: (inputs.gap[Program.SOCIAL_INSURANCE], members - uninsured, uninsured,
+                                       members),
+        }
+        per_unit = lambda i: np.stack([np.broadcast_to(terms[p][i], (n_u,)) for p in PROGRAMS], axis=1)  # noqa: E731
+        denominator = np.stack([terms[p][0] for p in PROGRAMS], axis=1)  # (U, P, T)
+        self.positive = denominator > 0
+        self.denominator = np.where(self.positive, denominator, 1.0)
+        self.capital = np.array([p in CAPITAL_PROGRAMS for p in PROGRAMS])
+        # Without cost nothing is bought (capital); a gap-free year is closed (recurring).
+        self.free = np.where(self.capital, 0.0, 1.0)[None, :, None]
+        self.low = np.where(self.capital, -np.inf, 0.0)[None, :, None]
+        high = np.ones((n_u, len(PROGRAMS)))
+        for program in CAPITAL_PROGRAMS:
+            high[:, PROGRAMS.index(program)] = inputs.upgrade_units[program]
+        self.high = high[:, :, None]
+        self.start = per_unit(1)[:, :, None]
+        self.weight = per_unit(2)[:, :, None]
+        self.total = np.broadcast_to(per_unit(3)[:, :, None], (n_u, len(PROGRAMS), n_t))
+        self.city_total = self.total.sum(axis=0)  # (P, T)
+
+    def progress(self, closed: np.ndarray) -> np.ndarray:
+        """Committees upgraded (capital programs) or share of the gap closed (recurring), (U, P, T)."""
+        share = np.where(self.positive, closed / self.denominator, self.free)
+        share[:, self.capital] = np.cumsum(share[:, self.capital], axis=2)
+        return np.minimum(np.maximum(share, self.low), self.high)
+
+    def at_standard(self, closed: np.ndarray) -> np.ndarray:
+        """Committees or members at the standard, (U, P, T); out of :attr:`total`."""
+        return self.start + self.weight * self.progress(closed)
+
+    def city_shares(self, closed: np.ndarray) -> np.ndarray:
+        """City-wide share at the standard by program and year (P, T); 1 where nobody counts."""
+        at = self.at_standard(closed).sum(axis=0)
+        return np.divide(at, self.city_total, out=np.ones_like(at), where=self.city_total > 0)
+
+
 def upgraded_committees(inputs: ModelInputs, closed: np.ndarray) -> dict[Program, np.ndarray]:
     """Capital programs: committees brought to the standard by the end of each year (D, T)."""
-    out = {}
-    for program in CAPITAL_PROGRAMS:
-        k = PROGRAMS.index(program)
-        cost = inputs.unit_cost[program]
-        bought = np.divide(closed[:, k, :], cost, out=np.zeros_like(cost), where=cost > 0)
-        out[program] = np.minimum(np.cumsum(bought, axis=1), inputs.upgrade_units[program][:, None])
-    return out
+    progress = ComplianceCounter(inputs).progress(closed)
+    return {program: progress[:, PROGRAMS.index(program), :] for program in CAPITAL_PROGRAMS}
 
 
 def compliance_counts(inputs: ModelInputs, closed: np.ndarray) -> dict[Program, tuple[np.ndarray, np.ndarray]]:
-    """``{program: (at_standard, total)}`` per district and year, from the gaps closed."""
-    n_d, n_t = inputs.shape
-    committees = np.broadcast_to(inputs.committees[:, None], (n_d, n_t))
-    members = np.broadcast_to(inputs.members[:, None], (n_d, n_t))
-    upgraded = upgraded_committees(inputs, closed)
-
-    def share_closed(program: Program, denominator: np.ndarray) -> np.ndarray:
-        k = PROGRAMS.index(program)
-        return np.divide(closed[:, k, :], denominator, out=np.ones((n_d, n_t)), where=denominator > 0).clip(0, 1)
-
-    insured_now = (inputs.members - inputs.uninsured)[:, None]
-    return {
-        Program.OFFICE_SPACE: (inputs.at_standard_now[Program.OFFICE_SPACE][:, None] + upgraded[Program.OFFICE_SPACE],
-                               committees),
-        Program.SERVICE_SPACE: (inputs.at_standard_now[Program.SERVICE_SPACE][:, None] + upgraded[Program.SERVICE_SPACE],
-                                committees),
-        # A gap-free year means the district already funds every committee at the standard.
-        Program.OPERATING_FUNDS: (committees * share_closed(Program.OPERATING_FUNDS, inputs.gap[Program.OPERATING_FUNDS]),
-                                  committees),
-        # Money goes first to lifting members to the minimum wage.
-        Program.MEMBER_SUBSIDY: (members * share_closed(Program.MEMBER_SUBSIDY, inputs.minimum_wage_cost), members),
-        Program.SOCIAL_INSURANCE: (insured_now + inputs.uninsured[:, None]
-                                   * share_closed(Program.SOCIAL_INSURANCE, inputs.gap[Program.SOCIAL_INSURANCE]),
-                                   members),
-    }
+    """``{program: (at_standard, total)}`` per unit and year, from the gaps closed."""
+    counter = ComplianceCounter(inputs)
+    at = counter.at_standard(closed)
+    return {program: (at[:, k, :], counter.total[:, k, :]) for k, program in enumerate(PROGRAMS)}
 
 
 def compliance_table(inputs: ModelInputs, closed: np.ndarray) -> pd.DataFrame:
