@@ -46,12 +46,14 @@ another solver or to default values.
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import importlib.metadata
+import operator
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -112,13 +114,22 @@ class _Arrays:
     costs: list[np.ndarray]  # per stage, scaled
     nonzeros: list[np.ndarray]  # per stage, the columns with a non-zero objective coefficient
     source: tuple = ()  # the LP's coefficient and objective arrays these were made from (see _source)
+    col_source: tuple = ()  # the LP's column bound arrays these were made from
 
     def with_bounds_of(self, lp: LinearProgram) -> _Arrays:
-        """These arrays with ``lp``'s bounds (an LP of the same matrix and objectives)."""
-        col_lower, col_upper, row_lower, row_upper = lp.bounds()
-        free = np.array([np.inf, np.inf])
-        return replace(self, col_lower=col_lower, col_upper=col_upper,
-                       row_lower=np.concatenate([row_lower, -free]), row_upper=np.concatenate([row_upper, free]))
+        """These arrays with ``lp``'s bounds (an LP of the same matrix and objectives).
+
+        Column bounds made of the very same arrays as these are kept as they are
+        (a point that moves only row bounds), so that later comparisons see at once
+        that they did not move.
+        """
+        new = copy.copy(self)
+        col_source = _col_source(lp)
+        if not _same_source(col_source, self.col_source):
+            new.col_lower, new.col_upper = np.concatenate(lp.col_lower), np.concatenate(lp.col_upper)
+            new.col_source = col_source
+        new.row_lower, new.row_upper = _row_bounds(lp)
+        return new
 
 
 _patterns: OrderedDict[bytes, _Pattern] = OrderedDict()
@@ -156,8 +167,19 @@ def _source(lp: LinearProgram) -> tuple:
     return (lp.n_cols, lp.n_rows, *lp._rows, *lp._cols, *lp._vals, *(lp.objectives[s] for s in STAGES))
 
 
+def _col_source(lp: LinearProgram) -> tuple:
+    """The arrays an LP's column bounds are made of (a copy with other row bounds shares them)."""
+    return (lp.n_cols, lp.n_rows, *lp.col_lower, *lp.col_upper)
+
+
 def _same_source(a: tuple, b: tuple) -> bool:
-    return len(a) == len(b) and a[:2] == b[:2] and all(x is y for x, y in zip(a[2:], b[2:]))
+    return len(a) == len(b) and a[:2] == b[:2] and all(map(operator.is_, a[2:], b[2:]))
+
+
+def _row_bounds(lp: LinearProgram) -> tuple[np.ndarray, np.ndarray]:
+    """Row lower and upper bounds, with the two stage-fixing rows free."""
+    return (np.concatenate([*lp.row_lower, np.full(2, -np.inf)]),
+            np.concatenate([*lp.row_upper, np.full(2, np.inf)]))
 
 
 def describe(lp: LinearProgram, like: _Arrays | None = None) -> _Arrays:
@@ -190,13 +212,13 @@ def describe(lp: LinearProgram, like: _Arrays | None = None) -> _Arrays:
         digest.update(all_rows.tobytes())
         digest.update(all_cols.tobytes())
         pattern = _pattern(digest.digest(), n, m, all_rows, all_cols)
-    col_lower, col_upper, row_lower, row_upper = lp.bounds()
-    free = np.array([np.inf, np.inf])
+    col_lower, col_upper, _, _ = lp.bounds()
+    row_lower, row_upper = _row_bounds(lp)
     return _Arrays(pattern=pattern, values=pattern.csc_values(all_vals),
-                   col_lower=col_lower, col_upper=col_upper,
-                   row_lower=np.concatenate([row_lower, -free]), row_upper=np.concatenate([row_upper, free]),
+                   col_lower=col_lower, col_upper=col_upper, row_lower=row_lower, row_upper=row_upper,
                    objectives=objectives, scales=scales,
-                   costs=[c / s for c, s in zip(objectives, scales)], nonzeros=nonzeros, source=source)
+                   costs=[c / s for c, s in zip(objectives, scales)], nonzeros=nonzeros, source=source,
+                   col_source=_col_source(lp))
 
 
 def _optimal(highs) -> bool:
@@ -312,8 +334,8 @@ def _move_vertex(highs, matrix, vertex: _Vertex, col_lower: np.ndarray, col_uppe
             return None
         _basic_values(vertex)
     basis = vertex.basis
-    moved_cols = np.flatnonzero((col_lower != vertex.col_lower) | (col_upper != vertex.col_upper))
-    moved_rows = np.flatnonzero((row_lower != vertex.row_lower) | (row_upper != vertex.row_upper))
+    moved_cols = _moved(vertex.col_lower, vertex.col_upper, col_lower, col_upper)
+    moved_rows = _moved(vertex.row_lower, vertex.row_upper, row_lower, row_upper)
     # Nonbasic variables whose bound moved: they move with it.
     nb_cols = moved_cols[~basis.col_is_basic[moved_cols]]
     nb_rows = moved_rows[~basis.row_is_basic[moved_rows]]
@@ -355,6 +377,13 @@ def _move_vertex(highs, matrix, vertex: _Vertex, col_lower: np.ndarray, col_uppe
     x[basis.basic_cols], r[basis.basic_rows] = basic[basis.cols], basic[basis.rows]
     return _Vertex(x, vertex.row_dual, col_lower, col_upper, row_lower, row_upper, r=r, basis=basis,
                    basic=basic, basic_low=low, basic_up=up)
+
+
+def _moved(lower: np.ndarray, upper: np.ndarray, new_lower: np.ndarray, new_upper: np.ndarray) -> np.ndarray:
+    """Positions whose bounds differ (none when they are the same arrays)."""
+    if new_lower is lower and new_upper is upper:
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero((new_lower != lower) | (new_upper != upper))
 
 
 def _at_upper(values: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
@@ -415,8 +444,8 @@ class _StageSet:
         """Pass only what differs between the LP the instances hold and ``new``."""
         old = self.current
         m = self.pattern.m
-        cols = np.flatnonzero((new.col_lower != old.col_lower) | (new.col_upper != old.col_upper))
-        rows = np.flatnonzero((new.row_lower[:m] != old.row_lower[:m]) | (new.row_upper[:m] != old.row_upper[:m]))
+        cols = _moved(old.col_lower, old.col_upper, new.col_lower, new.col_upper)
+        rows = _moved(old.row_lower[:m], old.row_upper[:m], new.row_lower[:m], new.row_upper[:m])
         same_values = new.values is old.values  # arrays described alike (see describe)
         coeffs = np.zeros(0, dtype=np.int64) if same_values else np.flatnonzero(new.values != old.values)
         if coeffs.size:

@@ -23,6 +23,7 @@ district already spends.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -119,9 +120,16 @@ class ModelInputs:
 
     def by_district(self, values: np.ndarray) -> np.ndarray:
         """Sum a ``[unit, ...]`` array over the units of each district: ``[district, ...]``."""
+        if self._units_are_districts:
+            return np.add(values, 0.0, dtype=float)  # a new array, as the sum below gives
         out = np.zeros((len(self.districts),) + values.shape[1:])
         np.add.at(out, self.unit_district, values)
         return out
+
+    @cached_property
+    def _units_are_districts(self) -> bool:
+        """Whether unit i is district i (district-level scenarios): sums over districts are the values."""
+        return np.array_equal(self.unit_district, np.arange(len(self.districts)))
 
     def gap_of(self, program: Program) -> np.ndarray:
         """Recurring gap (D, T), or the capital gap if it were all closed in each year."""
