@@ -132,6 +132,7 @@ class PointMaker:
         self._file_of = {"": origin, **{t.key: origin for t in targets if t.param is not None}}
         self._row_checks = any(t.column is not None and t.column.name in UNIT_DATA_COLUMNS for t in targets)
         self._all_rows = any(t.key in _STANDARD_KEYS for t in targets)
+        self._district_position = {d: i for i, d in enumerate(base.districts.index)}
 
     def scenario(self, values: Mapping[str, float], label: str = "") -> Scenario:
         """The base scenario with ``values`` ({target key: number}) set, checked."""
@@ -169,7 +170,7 @@ class PointMaker:
                          for p in check_parameter_rules(params, self._file_of)]
         districts = self.base.districts
         if columns and not problems:
-            districts = _with_columns(districts, columns)
+            districts = _with_columns(districts, columns, self._district_position)
         if not problems and (self._row_checks or self._all_rows):
             table = self.base.units if self.base.units is not None else districts
             if self._all_rows:
@@ -186,13 +187,15 @@ class PointMaker:
         return point.keep_columns_of(self.base, changed)
 
 
-def _with_columns(table: pd.DataFrame, columns: dict[str, dict[str, Any]]) -> pd.DataFrame:
+def _with_columns(table: pd.DataFrame, columns: dict[str, dict[str, Any]],
+                  position: Mapping[str, int]) -> pd.DataFrame:
+    """A copy of ``table`` with new values in some rows of some columns ({column: {id: value}});
+    ``position``: each id's row. The base table and its arrays are left as they are."""
     table = table.copy(deep=False)
     for name, by_id in columns.items():
         values = table[name].to_numpy(copy=True)
         if DISTRICT_COLUMNS_BY_NAME[name].kind == "float":
             values = values.astype(float)
-        position = table.index.get_indexer(list(by_id))
-        values[position] = list(by_id.values())
-        table[name] = values
+        values[[position[i] for i in by_id]] = list(by_id.values())
+        table.isetitem(table.columns.get_loc(name), values)  # a new column, not written into the old
     return table

@@ -188,18 +188,19 @@ class ComplianceCounter:
     def __init__(self, inputs: ModelInputs):
         n_u, n_t = inputs.shape
         committees, members, uninsured = inputs.committees, inputs.members, inputs.uninsured
-        # Per program: (yuan per unit of progress, start, weight, total).
+        zeros, ones = np.zeros(n_u), np.ones(n_u)
+        # Per program (in PROGRAMS order): yuan per unit of progress, start, weight, total.
         terms = {
             Program.OFFICE_SPACE: (inputs.unit_cost[Program.OFFICE_SPACE],
-                                   inputs.at_standard_now[Program.OFFICE_SPACE], 1.0, committees),
+                                   inputs.at_standard_now[Program.OFFICE_SPACE], ones, committees),
             Program.SERVICE_SPACE: (inputs.unit_cost[Program.SERVICE_SPACE],
-                                    inputs.at_standard_now[Program.SERVICE_SPACE], 1.0, committees),
-            Program.OPERATING_FUNDS: (inputs.gap[Program.OPERATING_FUNDS], 0.0, committees, committees),
-            Program.MEMBER_SUBSIDY: (inputs.minimum_wage_cost, 0.0, members, members),
+                                    inputs.at_standard_now[Program.SERVICE_SPACE], ones, committees),
+            Program.OPERATING_FUNDS: (inputs.gap[Program.OPERATING_FUNDS], zeros, committees, committees),
+            Program.MEMBER_SUBSIDY: (inputs.minimum_wage_cost, zeros, members, members),
             Program.SOCIAL_INSURANCE: (inputs.gap[Program.SOCIAL_INSURANCE], members - uninsured, uninsured,
                                        members),
         }
-        per_unit = lambda i: np.stack([np.broadcast_to(terms[p][i], (n_u,)) for p in PROGRAMS], axis=1)  # noqa: E731
+        per_unit = lambda i: np.column_stack([terms[p][i] for p in PROGRAMS]).astype(float)  # noqa: E731
         denominator = np.stack([terms[p][0] for p in PROGRAMS], axis=1)  # (U, P, T)
         self.positive = denominator > 0
         self.denominator = np.where(self.positive, denominator, 1.0)
@@ -213,7 +214,7 @@ class ComplianceCounter:
         self.high = high[:, :, None]
         self.start = per_unit(1)[:, :, None]
         self.weight = per_unit(2)[:, :, None]
-        self.total = np.broadcast_to(per_unit(3)[:, :, None], (n_u, len(PROGRAMS), n_t))
+        self.total = np.repeat(per_unit(3)[:, :, None], n_t, axis=2)  # (U, P, T)
         self.city_total = self.total.sum(axis=0)  # (P, T)
 
     def progress(self, closed: np.ndarray) -> np.ndarray:

@@ -75,6 +75,9 @@ def test_cached_columns_follow_a_point_that_changes_a_district_value():
         assert np.array_equal(getattr(got, name), getattr(expected, name)), name
     assert np.array_equal(got.capacity[[0, 1, 3]], base.capacity[[0, 1, 3]])
     assert scenario.column("districts", "capacity_yuan")[2] != 1.5e6  # the base is untouched
+    assert scenario.districts.at[district, "capacity_yuan"] != 1.5e6
+    assert point.districts.at[district, "capacity_yuan"] == 1.5e6
+    assert point.districts.drop(columns="capacity_yuan").equals(scenario.districts.drop(columns="capacity_yuan"))
 
 
 def test_point_checks_report_what_the_full_checks_report():
