@@ -99,7 +99,13 @@ class Block:
 
 @dataclass
 class LinearProgram:
-    """``min c_stage @ x`` s.t. ``row_lower <= A @ x <= row_upper``, ``col_lower <= x <= col_upper``."""
+    """``min c_stage @ x`` s.t. ``row_lower <= A @ x <= row_upper``, ``col_lower <= x <= col_upper``.
+
+    The arrays of a block (bounds, coefficients, objectives) are never written into
+    once added: edits put new arrays in the lists (:meth:`with_bounds_of`,
+    :meth:`set_column_upper`), so copies can share the rest, and the matrix-form
+    solver knows an LP whose arrays are the very same as the last one's by identity.
+    """
 
     col_blocks: dict[str, Block] = field(default_factory=dict)
     row_blocks: dict[str, Block] = field(default_factory=dict)
@@ -222,9 +228,9 @@ class LinearProgram:
         self._vals.append(np.asarray(vals, float))
 
     def set_column_upper(self, name: str, upper) -> None:
-        """New upper bounds for a column block (in place)."""
+        """New upper bounds for a column block (a new array in this LP's list)."""
         part = list(self.col_blocks).index(name)
-        self.col_upper[part][:] = np.broadcast_to(np.asarray(upper, float), self.col_upper[part].shape)
+        self.col_upper[part] = np.broadcast_to(np.asarray(upper, float), self.col_upper[part].shape).copy()
 
     def columns_of(self, name: str) -> np.ndarray:
         block = self.col_blocks[name]
