@@ -199,6 +199,20 @@ def run_chunk(batch: Batch, start: int, stop: int, key: str | None = None) -> tu
     return start, engine.run(start, stop)
 
 
+_INSTALLED: dict[str, Batch] = {}
+
+
+def _install(batch: Batch, key: str) -> None:
+    """Worker start-up: keep the batch, so that chunks are sent as index ranges only."""
+    _INSTALLED.clear()
+    _INSTALLED[key] = batch
+
+
+def _run_installed(start: int, stop: int, key: str) -> tuple[int, np.ndarray]:
+    """Solve a chunk of the batch this worker was started with (see :func:`_install`)."""
+    return run_chunk(_INSTALLED[key], start, stop, key)
+
+
 def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
@@ -254,15 +268,17 @@ def _run_processes(batch: Batch, chunks: list[tuple[int, int]], key: str, jobs: 
 
     window = 3 * jobs  # chunks in flight: bounds what waits in memory for its turn
     pending = iter(chunks)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        running = {pool.submit(run_chunk, batch, s, e, key) for s, e in itertools.islice(pending, window)}
+    # The batch goes to each worker once, at its start; chunks are sent as index ranges.
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_install, initargs=(batch, key)) as pool:
+        running = {pool.submit(_run_installed, s, e, key) for s, e in itertools.islice(pending, window)}
         try:
             while running:
                 done, running = wait(running, return_when=FIRST_COMPLETED)
                 for future in sorted(done, key=lambda f: f.result()[0]):
                     yield future.result()
                 for s, e in itertools.islice(pending, len(done)):
-                    running.add(pool.submit(run_chunk, batch, s, e, key))
+                    running.add(pool.submit(_run_installed, s, e, key))
         finally:
             for future in running:
                 future.cancel()
