@@ -16,12 +16,14 @@ import pytest
 
 from model import ScenarioError, load_scenario
 from model.batch import _Engine, make_sweep, moves_only_money_limits
+from model.constants import PROGRAMS, Program
 from model.fast import describe
 from model.formulation import Labels, formulate
 from model.formulation import with_money_limits as formulation_with_money_limits
 from model.inputs import build_inputs
 from model.inputs import with_money_limits as inputs_with_money_limits
 from model.points import PointMaker, resolve
+from model.results import ComplianceCounter, compliance_counts
 from model.validation import check_parameters
 
 from .conftest import FIXTURES, SCENARIOS
@@ -195,3 +197,42 @@ def test_money_limit_batches_give_what_rebuilding_every_point_gives():
     assert np.array_equal(got, expected, equal_nan=True)
     # Points that move anything else take the general path.
     assert not _Engine(make_sweep(scenario, ["office_space.cost_growth=0:0.1:2"])).limits_only
+
+
+@pytest.mark.parametrize("path", [SCENARIOS / "tianjin-2006.toml", HAND_COMMUNITIES], ids=lambda p: p.name)
+def test_compliance_counter_counts_each_program_by_its_definition(path):
+    """Every program at once (ComplianceCounter) equals each program written out alone."""
+    inputs = build_inputs(load_scenario(path))
+    n_u, n_t = inputs.shape
+    rng = np.random.default_rng(3)
+    gaps = np.stack([inputs.gap_of(p) for p in PROGRAMS], axis=1)  # (U, P, T)
+    closed = gaps * rng.uniform(-0.1, 1.3, gaps.shape)  # some below zero, some beyond the gap
+    closed[:, :, 1] = 0.0  # a year with nothing closed
+    counts = compliance_counts(inputs, closed)
+    committees, members = inputs.committees[:, None], inputs.members[:, None]
+
+    def share(k, denominator):
+        return np.clip(np.divide(closed[:, k, :], denominator, out=np.ones((n_u, n_t)), where=denominator > 0), 0, 1)
+
+    expected = {}
+    for k, program in enumerate(PROGRAMS):
+        if program in (Program.OFFICE_SPACE, Program.SERVICE_SPACE):
+            cost = inputs.unit_cost[program]
+            bought = np.divide(closed[:, k, :], cost, out=np.zeros((n_u, n_t)), where=cost > 0)
+            upgraded = np.minimum(np.cumsum(bought, axis=1), inputs.upgrade_units[program][:, None])
+            expected[program] = (inputs.at_standard_now[program][:, None] + upgraded, committees)
+        elif program == Program.OPERATING_FUNDS:
+            expected[program] = (committees * share(k, inputs.gap[program]), committees)
+        elif program == Program.MEMBER_SUBSIDY:  # money lifts members to the minimum wage first
+            expected[program] = (members * share(k, inputs.minimum_wage_cost), members)
+        else:
+            insured = (inputs.members - inputs.uninsured)[:, None]
+            expected[program] = (insured + inputs.uninsured[:, None] * share(k, inputs.gap[program]), members)
+    assert list(counts) == list(PROGRAMS)
+    for program, (at, total) in expected.items():
+        assert np.allclose(counts[program][0], at, rtol=1e-15, atol=0), program
+        assert np.array_equal(counts[program][1], np.broadcast_to(total, (n_u, n_t))), program
+    city = ComplianceCounter(inputs).city_shares(closed)
+    for k, program in enumerate(PROGRAMS):
+        at, total = expected[program][0].sum(axis=0), np.broadcast_to(expected[program][1], (n_u, n_t)).sum(axis=0)
+        assert np.allclose(city[k], np.divide(at, total, out=np.ones(n_t), where=total > 0), rtol=1e-14), program
