@@ -341,7 +341,7 @@ def _move_vertex(highs, matrix, vertex: _Vertex, col_lower: np.ndarray, col_uppe
     nb_rows = moved_rows[~basis.row_is_basic[moved_rows]]
     new_x = np.where(basis.col_at_upper[nb_cols], col_upper[nb_cols], col_lower[nb_cols])
     new_r = np.where(basis.row_at_upper[nb_rows], row_upper[nb_rows], row_lower[nb_rows])
-    if not (np.isfinite(new_x).all() and np.isfinite(new_r).all()):
+    if (nb_cols.size and not np.isfinite(new_x).all()) or (nb_rows.size and not np.isfinite(new_r).all()):
         return None  # the bound a nonbasic variable sat at is gone
     dx, dr = new_x - vertex.x[nb_cols], new_r - vertex.r[nb_rows]
     # Basic variables whose own bounds moved: their widened bounds, by position.
@@ -350,11 +350,13 @@ def _move_vertex(highs, matrix, vertex: _Vertex, col_lower: np.ndarray, col_uppe
     low, up = vertex.basic_low, vertex.basic_up
     if b_cols.size or b_rows.size:
         low, up = low.copy(), up.copy()
-        at = basis.col_position[b_cols]
-        low[at], up[at] = _widened(col_lower[b_cols], col_upper[b_cols])
-        at = basis.row_position[b_rows]
-        low[at], up[at] = _widened(row_lower[b_rows], row_upper[b_rows])
-    if dx.any() or dr.any():
+        if b_cols.size:
+            at = basis.col_position[b_cols]
+            low[at], up[at] = _widened(col_lower[b_cols], col_upper[b_cols])
+        if b_rows.size:
+            at = basis.row_position[b_rows]
+            low[at], up[at] = _widened(row_lower[b_rows], row_upper[b_rows])
+    if (dx.size and dx.any()) or (dr.size and dr.any()):
         rhs = np.zeros(matrix.shape[0])
         rhs[nb_rows] = dr
         if nb_cols.size:
@@ -373,7 +375,10 @@ def _move_vertex(highs, matrix, vertex: _Vertex, col_lower: np.ndarray, col_uppe
     if not ((basic[check] >= low[check]).all() and (basic[check] <= up[check]).all()):
         return None
     x, r = vertex.x.copy(), vertex.r.copy()
-    x[nb_cols], r[nb_rows] = new_x, new_r
+    if nb_cols.size:
+        x[nb_cols] = new_x
+    if nb_rows.size:
+        r[nb_rows] = new_r
     x[basis.basic_cols], r[basis.basic_rows] = basic[basis.cols], basic[basis.rows]
     return _Vertex(x, vertex.row_dual, col_lower, col_upper, row_lower, row_upper, r=r, basis=basis,
                    basic=basic, basic_low=low, basic_up=up)
