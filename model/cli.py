@@ -233,11 +233,11 @@ def format_frontier(frontier: Frontier, title: str) -> str:
     lines = [f"Budget frontier: {title}",
              "Ceiling moved along today's year profile ("
              + ", ".join(f"{y}: {s:.1%}" for y, s in frontier.share_by_year.items()) + ").",
-             f"Every hard target met from a horizon total of "
+             "Every hard target met from a horizon total of "
              + (f"{_wan(frontier.feasible_from_yuan)} (10k yuan)" if frontier.feasible_from_yuan is not None
                 else "- no total: some hard target cannot be met by transfers")
              + f"; today: {_wan(frontier.current_total_yuan)}.",
-             f"More ceiling buys nothing beyond "
+             "More ceiling buys nothing beyond "
              + (f"{_wan(frontier.saturates_at_yuan)} (10k yuan)." if frontier.saturates_at_yuan is not None
                 else "the range searched."),
              "", f"{'total ceiling':>14} {'missing':>10} {'points':>10} {'pts/+1M':>9} "

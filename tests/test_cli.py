@@ -163,6 +163,7 @@ def test_run_diagnoses_unmet_targets_and_reports_sensitivity(tmp_path):
     assert (tmp_path / "diagnosis_alternatives.csv").exists()
     assert (tmp_path / "sensitivity_ceiling.csv").exists()
     feasible = budgetsim("run", str(FIXTURES / "hand" / "hand.toml"), "--out", str(tmp_path / "ok"))
+    assert feasible.returncode == 0, feasible.stderr
     assert "diagnosis" not in json.loads((tmp_path / "ok" / "summary.json").read_text(encoding="utf-8"))
 
 
