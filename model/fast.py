@@ -68,6 +68,8 @@ COEFF_LIMIT = 200
 
 #: Structures whose instances are kept per solver.
 MAX_STRUCTURES = 4
+# HiGHS's simplex_strategy values: the dual simplex (its default) and the primal one.
+SIMPLEX_DUAL, SIMPLEX_PRIMAL = 1, 4
 
 
 @dataclass
@@ -608,9 +610,19 @@ class FastSolver:
     def _run_stage(self, stage_set: _StageSet, k: int, stage: Stage) -> tuple[np.ndarray, np.ndarray]:
         """Run HiGHS on stage ``k``; the optimal column values and (scaled) row duals."""
         highs = stage_set.highs[k]
-        if not stage_set.solved[k] and k > 0:
-            # No basis of its own yet: start from the previous stage's optimal one.
+        first_run = not stage_set.solved[k]
+        if first_run and stage is Stage.TRANSFERS:
+            # No basis of its own yet: the soft stage's optimal vertex lies on the face
+            # this stage searches (its points are fixed within the tolerance), so it is
+            # a primal feasible start, and the primal simplex walks along that face
+            # (1,380 communities: 2 iterations, 0.1 s, against 1.5-2.6 s by the dual).
             highs.setBasis(stage_set.highs[k - 1].getBasis())
+            highs.setOptionValue("solver", "simplex")
+            highs.setOptionValue("simplex_strategy", SIMPLEX_PRIMAL)
+        # The soft stage's first run starts from scratch, with presolve: the hard
+        # stage's basis says nothing about soft points (its costs are on the missing
+        # money columns alone), and the dual simplex from it took 1.8-2.7 s on 1,380
+        # communities against 0.3-0.35 s presolved from scratch.
         self.stats["stage_runs"] += 1
         if not _run_optimal(highs):
             # A warm start that went astray: solve the same stage again from scratch.
@@ -620,8 +632,12 @@ class FastSolver:
                 raise SolveError(f"HiGHS (matrix form) ended stage {k + 1} ({stage.value}) with status "
                                  f"{highs.modelStatusToString(highs.getModelStatus())}")
         stage_set.solved[k] = True
-        if self.first_solver != "simplex":
-            highs.setOptionValue("solver", "simplex")
+        if first_run:
+            # Later runs re-solve after bounds moved: the basis stays dual feasible,
+            # which the (default) dual simplex uses.
+            highs.setOptionValue("simplex_strategy", SIMPLEX_DUAL)
+            if self.first_solver != "simplex":
+                highs.setOptionValue("solver", "simplex")
         solution = highs.getSolution()
         return np.asarray(solution.col_value, dtype=float), np.asarray(solution.row_dual, dtype=float)
 
