@@ -22,6 +22,7 @@ finish and are handed on in point order, with at most a few chunks held in memor
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import os
@@ -67,10 +68,11 @@ def summarise(inputs: ModelInputs, form: Formulation, solution: LPSolution,
     inputs that differ only in money limits), to reuse across a batch's points.
     """
     x = np.where(np.abs(solution.x) < 1e-6, 0.0, solution.x)  # solver round-off, as in make_result
-    by_year = form.transfers_spent(x).sum(axis=0)
+    closed = x[form.closed]  # money closed (U, P, T)
+    by_year = form.transfers_spent(x, closed).sum(axis=0)
     unmet = x[form.unmet_columns]
     missing = float(unmet[unmet > UNMET_TOLERANCE_YUAN].sum())
-    shares = (counter or ComplianceCounter(inputs)).city_shares(x[form.closed])  # (program, year)
+    shares = (counter or ComplianceCounter(inputs)).city_shares(closed)  # (program, year)
     soft, hard = ceiling_prices(form, solution)
     return np.concatenate([
         [1.0 if missing <= UNMET_TOLERANCE_YUAN else 0.0, missing, -solution.objectives[Stage.SOFT],
@@ -179,7 +181,8 @@ class _Engine:
         out = np.empty((stop - start, len(self.batch.columns())))
         for i in range(start, stop):
             values, lead = self.batch.point(i)
-            form, counter = self.formulate(self.maker.scenario(values, self.batch.label(i)))
+            point = self.maker.scenario(values, functools.partial(self.batch.label, i))  # labelled if invalid
+            form, counter = self.formulate(point)
             solution = self.solver.solve(form.lp, form.inputs.stage_tolerance)
             out[i - start, :len(lead)] = lead
             out[i - start, len(lead):] = summarise(form.inputs, form, solution, counter)
@@ -322,8 +325,11 @@ class Sweep(Batch):
         return int(np.prod([len(g) for g in self.grids])) if self.grids else 0
 
     def values(self, index: int) -> list[float]:
-        position = np.unravel_index(index, [len(g) for g in self.grids])
-        return [float(g[p]) for g, p in zip(self.grids, position)]
+        position = []  # index -> grid positions, the last parameter fastest (np.unravel_index, in Python)
+        for grid in reversed(self.grids):
+            index, at = divmod(index, len(grid))
+            position.append(at)
+        return [float(g[p]) for g, p in zip(self.grids, reversed(position))]
 
     def point(self, index: int) -> tuple[dict[str, float], list[float]]:
         out: dict[str, float] = {}

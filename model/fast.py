@@ -46,7 +46,6 @@ another solver or to default values.
 
 from __future__ import annotations
 
-import copy
 import functools
 import hashlib
 import importlib.metadata
@@ -113,6 +112,7 @@ class _Arrays:
     scales: list[float]
     costs: list[np.ndarray]  # per stage, scaled
     nonzeros: list[np.ndarray]  # per stage, the columns with a non-zero objective coefficient
+    nonzero_costs: list[np.ndarray]  # per stage, those coefficients (unscaled)
     source: tuple = ()  # the LP's coefficient and objective arrays these were made from (see _source)
     col_source: tuple = ()  # the LP's column bound arrays these were made from
 
@@ -123,7 +123,8 @@ class _Arrays:
         (a point that moves only row bounds), so that later comparisons see at once
         that they did not move.
         """
-        new = copy.copy(self)
+        new = _Arrays.__new__(_Arrays)
+        new.__dict__.update(self.__dict__)  # a shallow copy (copy.copy is slower)
         col_source = _col_source(lp)
         if not _same_source(col_source, self.col_source):
             new.col_lower, new.col_upper = np.concatenate(lp.col_lower), np.concatenate(lp.col_upper)
@@ -176,10 +177,12 @@ def _same_source(a: tuple, b: tuple) -> bool:
     return len(a) == len(b) and a[:2] == b[:2] and all(map(operator.is_, a[2:], b[2:]))
 
 
+_FIXING_FREE = (np.full(2, -np.inf), np.full(2, np.inf))  # the fixing rows' bounds as described (free)
+
+
 def _row_bounds(lp: LinearProgram) -> tuple[np.ndarray, np.ndarray]:
     """Row lower and upper bounds, with the two stage-fixing rows free."""
-    return (np.concatenate([*lp.row_lower, np.full(2, -np.inf)]),
-            np.concatenate([*lp.row_upper, np.full(2, np.inf)]))
+    return np.concatenate([*lp.row_lower, _FIXING_FREE[0]]), np.concatenate([*lp.row_upper, _FIXING_FREE[1]])
 
 
 def describe(lp: LinearProgram, like: _Arrays | None = None) -> _Arrays:
@@ -198,6 +201,7 @@ def describe(lp: LinearProgram, like: _Arrays | None = None) -> _Arrays:
     # As in the reference: each stage is solved scaled to a largest coefficient of 1.
     scales = [float(np.abs(c).max()) or 1.0 for c in objectives]
     nonzeros = [np.flatnonzero(c) for c in objectives]
+    nonzero_costs = [c[nz] for c, nz in zip(objectives, nonzeros)]
     fix = nonzeros[:2]  # the stage-fixing rows hold the first two objectives
     all_rows = np.concatenate([rows, np.full(fix[0].size, m), np.full(fix[1].size, m + 1)])
     all_cols = np.concatenate([cols, fix[0], fix[1]])
@@ -217,7 +221,8 @@ def describe(lp: LinearProgram, like: _Arrays | None = None) -> _Arrays:
     return _Arrays(pattern=pattern, values=pattern.csc_values(all_vals),
                    col_lower=col_lower, col_upper=col_upper, row_lower=row_lower, row_upper=row_upper,
                    objectives=objectives, scales=scales,
-                   costs=[c / s for c, s in zip(objectives, scales)], nonzeros=nonzeros, source=source,
+                   costs=[c / s for c, s in zip(objectives, scales)], nonzeros=nonzeros,
+                   nonzero_costs=nonzero_costs, source=source,
                    col_source=_col_source(lp))
 
 
@@ -650,7 +655,7 @@ class FastSolver:
                 x, row_dual = self._run_stage(stage_set, k, stage)
                 stage_set.vertices[k] = _Vertex(x, row_dual, *bounds)
             stage_set.vertices[k].lp = arrays
-            value = _objective_value(arrays.objectives[k], arrays.nonzeros[k], x)
+            value = _objective_value(arrays.nonzero_costs[k], arrays.nonzeros[k], x)
             values.append(value)
             objectives[stage] = value
             duals[stage] = arrays.scales[k] * row_dual[:m]
@@ -681,11 +686,11 @@ class FastSolver:
         return np.asarray(solution.col_value, dtype=float), np.asarray(solution.row_dual, dtype=float)
 
 
-def _objective_value(c: np.ndarray, nonzeros: np.ndarray, x: np.ndarray) -> float:
-    """``c @ x`` over the objective's non-zeros, without BLAS: on long vectors
-    OpenBLAS's ``dot`` wakes its thread pool, whose spinning threads take the CPU
-    the other batch worker needs."""
-    return float(np.sum(c[nonzeros] * x[nonzeros]))
+def _objective_value(c_nonzero: np.ndarray, nonzeros: np.ndarray, x: np.ndarray) -> float:
+    """``c @ x`` over the objective's non-zeros (``c_nonzero = c[nonzeros]``), without
+    BLAS: on long vectors OpenBLAS's ``dot`` wakes its thread pool, whose spinning
+    threads take the CPU the other batch worker needs."""
+    return float(np.add.reduce(c_nonzero * x[nonzeros]))  # np.sum, without its Python wrapper
 
 
 def _run_optimal(highs) -> bool:

@@ -291,16 +291,19 @@ class Formulation:
         city = closed * share[self.inputs.unit_district][:, None, :]
         return closed - city, city
 
-    def transfers_spent(self, x: np.ndarray) -> np.ndarray:
+    def transfers_spent(self, x: np.ndarray, closed: np.ndarray | None = None) -> np.ndarray:
         """City money spent on each district's gaps per year (G, T): its transfer, up to what
-        its units close (the city part of :meth:`money`, summed over units and programs)."""
-        _, totals, share = self._city_share(x)
+        its units close (the city part of :meth:`money`, summed over units and programs).
+        ``closed``: ``x[self.closed]``, if the caller has it already."""
+        _, totals, share = self._city_share(x, closed)
         return share * totals
 
-    def _city_share(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _city_share(self, x: np.ndarray, closed: np.ndarray | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Money closed (U, P, T), its total per district-year (G, T), and the share of that
         total the city's transfer pays (G, T)."""
-        closed = x[self.closed]
+        if closed is None:
+            closed = x[self.closed]
         totals = self.inputs.by_district(closed.sum(axis=1))
         share = np.divide(x[self.transfer], totals, out=np.zeros_like(totals), where=totals > 0).clip(0.0, 1.0)
         return closed, totals, share

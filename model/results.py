@@ -205,6 +205,10 @@ class ComplianceCounter:
         self.positive = denominator > 0
         self.denominator = np.where(self.positive, denominator, 1.0)
         self.capital = np.array([p in CAPITAL_PROGRAMS for p in PROGRAMS])
+        # The capital programs' positions: a slice when they are neighbours (a view, cheaper to index).
+        at = np.flatnonzero(self.capital)
+        contiguous = at.size and np.array_equal(at, np.arange(at[0], at[-1] + 1))
+        self._capital_at = slice(int(at[0]), int(at[-1]) + 1) if contiguous else at
         # Without cost nothing is bought (capital); a gap-free year is closed (recurring).
         self.free = np.where(self.capital, 0.0, 1.0)[None, :, None]
         self.low = np.where(self.capital, -np.inf, 0.0)[None, :, None]
@@ -220,7 +224,7 @@ class ComplianceCounter:
     def progress(self, closed: np.ndarray) -> np.ndarray:
         """Committees upgraded (capital programs) or share of the gap closed (recurring), (U, P, T)."""
         share = np.where(self.positive, closed / self.denominator, self.free)
-        share[:, self.capital] = np.cumsum(share[:, self.capital], axis=2)
+        share[:, self._capital_at] = np.cumsum(share[:, self._capital_at], axis=2)
         return np.minimum(np.maximum(share, self.low), self.high)
 
     def at_standard(self, closed: np.ndarray) -> np.ndarray:
