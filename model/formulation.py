@@ -294,7 +294,8 @@ class Formulation:
     def transfers_spent(self, x: np.ndarray, closed: np.ndarray | None = None) -> np.ndarray:
         """City money spent on each district's gaps per year (G, T): its transfer, up to what
         its units close (the city part of :meth:`money`, summed over units and programs).
-        ``closed``: ``x[self.closed]``, if the caller has it already."""
+        ``closed``: ``x[..., self.closed]``, if the caller has it already. ``x`` may hold
+        several solutions, one per row: then (N, G, T)."""
         _, totals, share = self._city_share(x, closed)
         return share * totals
 
@@ -303,9 +304,11 @@ class Formulation:
         """Money closed (U, P, T), its total per district-year (G, T), and the share of that
         total the city's transfer pays (G, T)."""
         if closed is None:
-            closed = x[self.closed]
-        totals = self.inputs.by_district(closed.sum(axis=1))
-        share = np.divide(x[self.transfer], totals, out=np.zeros_like(totals), where=totals > 0).clip(0.0, 1.0)
+            closed = x[..., self.closed]
+        # Per unit and year, summed over programs; then over each district's units (the first axis).
+        by_unit = np.moveaxis(closed.sum(axis=-2), -2, 0)
+        totals = np.moveaxis(self.inputs.by_district(by_unit), 0, -2)
+        share = np.divide(x[..., self.transfer], totals, out=np.zeros_like(totals), where=totals > 0).clip(0.0, 1.0)
         return closed, totals, share
 
 
