@@ -201,9 +201,9 @@ class LinearProgram:
         for name, (lower, upper) in bounds.items():
             part, size = parts[name], self.row_blocks[name].size
             if lower is not None:
-                row_lower[part] = np.broadcast_to(np.asarray(lower, float), (size,)).copy()
+                row_lower[part] = _filled(lower, size)
             if upper is not None:
-                row_upper[part] = np.broadcast_to(np.asarray(upper, float), (size,)).copy()
+                row_upper[part] = _filled(upper, size)
         return LinearProgram(col_blocks=self.col_blocks, row_blocks=self.row_blocks,
                              col_lower=self.col_lower, col_upper=self.col_upper,
                              row_lower=row_lower, row_upper=row_upper, _rows=self._rows,
