@@ -380,8 +380,14 @@ class Sweep(Batch):
     def label(self, index: int) -> str:
         return "(" + ", ".join(f"{n}={v:g}" for n, v in zip(self.names, self.values(index))) + ")"
 
-    def _ceiling_keys(self) -> list[str]:
-        return [f"city.ceiling_yuan.{y}" for y in self.scenario.years]
+    def _ceiling_keys(self) -> tuple[str, ...]:
+        return _ceiling_keys(self.scenario.params["scenario.first_year"], self.scenario.params["scenario.last_year"])
+
+
+@functools.cache
+def _ceiling_keys(first: int, last: int) -> tuple[str, ...]:
+    """The keys of each year's ceiling (made once: a sweep of the ceiling sets them at every point)."""
+    return tuple(f"city.ceiling_yuan.{y}" for y in range(first, last + 1))
 
 
 def ceiling_by_year(profile: np.ndarray, total: float) -> np.ndarray:

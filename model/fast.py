@@ -279,6 +279,7 @@ class _Vertex:
     basic_low: np.ndarray | None = None
     basic_up: np.ndarray | None = None
     lp: _Arrays | None = None  # the LP (as arrays) whose stage this vertex solves
+    fixing: tuple[float, float] = (np.inf, np.inf)  # upper bounds of the two fixing rows (row_upper[m:])
 
 
 #: A basic variable counts as within its bounds up to this share of the bound's
@@ -423,15 +424,15 @@ def _split(moved: np.ndarray, is_basic: np.ndarray, at_upper: np.ndarray, lower:
     return _Moves(nonbasic, new, delta, basic, bool(delta.any()))
 
 
-def _moved_rows(stage_set: _StageSet, vertex: _Vertex, row_lower: np.ndarray, row_upper: np.ndarray
-                ) -> np.ndarray | None:
+def _moved_rows(stage_set: _StageSet, vertex: _Vertex, fixing: list[float]) -> np.ndarray | None:
     """The rows whose bounds differ from the vertex's, if known without comparing them
     all: the vertex solves the LP held before the last update, whose rows were
-    compared then; of the two fixing rows, compare the bounds here. None: unknown."""
+    compared then; of the two fixing rows (always free below), compare the upper
+    bounds ``fixing`` here. None: unknown."""
     if vertex.lp is None or vertex.lp is not stage_set.previous:
         return None
     m = stage_set.pattern.m
-    fixing = [i for i in (m, m + 1) if vertex.row_lower[i] != row_lower[i] or vertex.row_upper[i] != row_upper[i]]
+    fixing = [m + j for j in (0, 1) if vertex.fixing[j] != fixing[j]]
     if not fixing:
         return stage_set.moved_rows
     return np.concatenate([stage_set.moved_rows, np.array(fixing, dtype=np.int64)])
@@ -635,17 +636,18 @@ class FastSolver:
             t0 = time.perf_counter()
             highs = stage_set.highs[k]
             row_upper = arrays.row_upper.copy()
+            fixing = [np.inf, np.inf]
             for j, value in enumerate(values):
                 # Stage j's optimum, fixed within the tolerance (scaled like its objective).
                 slack = tolerance * max(1.0, abs(value))
-                row_upper[m + j] = (value + slack) / arrays.scales[j]
-                highs.changeRowBounds(m + j, -np.inf, row_upper[m + j])
+                row_upper[m + j] = fixing[j] = (value + slack) / arrays.scales[j]
+                highs.changeRowBounds(m + j, -np.inf, fixing[j])
             bounds = (arrays.col_lower, arrays.col_upper, arrays.row_lower, row_upper)
             vertex = stage_set.vertices[k]
             moved = None
             if self.reuse_vertices and vertex is not None:
                 moved = _move_vertex(highs, stage_set.matrix(), vertex, *bounds,
-                                     moved_rows=_moved_rows(stage_set, vertex, arrays.row_lower, row_upper))
+                                     moved_rows=_moved_rows(stage_set, vertex, fixing))
             if moved is not None:
                 # The stage's optimal basis is still optimal (see _move_vertex): same duals.
                 self.stats["stage_runs_avoided"] += 1
@@ -655,6 +657,7 @@ class FastSolver:
                 x, row_dual = self._run_stage(stage_set, k, stage)
                 stage_set.vertices[k] = _Vertex(x, row_dual, *bounds)
             stage_set.vertices[k].lp = arrays
+            stage_set.vertices[k].fixing = tuple(fixing)
             value = _objective_value(arrays.nonzero_costs[k], arrays.nonzeros[k], x)
             values.append(value)
             objectives[stage] = value
