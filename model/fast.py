@@ -372,13 +372,13 @@ def _move_vertex(highs, matrix, vertex: _Vertex, col_lower: np.ndarray, col_uppe
             return None
         basic = vertex.basic + basis.sign * w
         # Every basic variable moved.
-        if not ((basic >= low).all() and (basic <= up).all()):
+        if not ((basic >= low) & (basic <= up)).all():  # (a NaN fails too)
             return None
     else:
         # No nonbasic variable moved: the basic values stand; only moved bounds can cut them off.
         basic = vertex.basic
         check = np.concatenate([basis.col_position[cols.basic], basis.row_position[rows.basic]])
-        if not ((basic[check] >= low[check]).all() and (basic[check] <= up[check]).all()):
+        if not ((basic[check] >= low[check]) & (basic[check] <= up[check])).all():
             return None
     x, r = vertex.x.copy(), vertex.r.copy()
     if cols.nonbasic.size:
