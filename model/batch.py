@@ -22,6 +22,7 @@ finish and are handed on in point order, with at most a few chunks held in memor
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import os
@@ -39,7 +40,7 @@ from .formulation import with_money_limits as formulation_with_money_limits
 from .inputs import MONEY_LIMIT_COLUMNS, MONEY_LIMIT_PARAMS, ModelInputs, build_inputs
 from .inputs import with_money_limits as inputs_with_money_limits
 from .points import PointMaker, Target, resolve
-from .results import UNMET_TOLERANCE_YUAN, ComplianceCounter, Result, ceiling_prices, make_result
+from .results import UNMET_TOLERANCE_YUAN, ComplianceCounter, Result, make_result, prices_of_duals
 from .scenario import Scenario
 from .solvers import LPSolution
 
@@ -66,16 +67,42 @@ def summarise(inputs: ModelInputs, form: Formulation, solution: LPSolution,
     ``counter``: a :class:`~model.results.ComplianceCounter` of ``inputs`` (or of
     inputs that differ only in money limits), to reuse across a batch's points.
     """
-    x = np.where(np.abs(solution.x) < 1e-6, 0.0, solution.x)  # solver round-off, as in make_result
-    by_year = form.transfers_spent(x).sum(axis=0)
-    unmet = x[form.unmet_columns]
-    missing = float(unmet[unmet > UNMET_TOLERANCE_YUAN].sum())
-    shares = (counter or ComplianceCounter(inputs)).city_shares(x[form.closed])  # (program, year)
-    soft, hard = ceiling_prices(form, solution)
-    return np.concatenate([
-        [1.0 if missing <= UNMET_TOLERANCE_YUAN else 0.0, missing, -solution.objectives[Stage.SOFT],
-         float(by_year.sum())],
-        by_year, shares.ravel(), soft, hard])
+    return _Solved(form, counter or ComplianceCounter(inputs)).add(solution).records()[0]
+
+
+class _Solved:
+    """Solutions of LPs with the same columns and rows (a batch's points that differ only in
+    money limits), kept to compute their records together: each step of :func:`summarise`
+    is then one array operation for all of them, not one per point."""
+
+    def __init__(self, form: Formulation, counter: ComplianceCounter):
+        self.form, self.counter = form, counter
+        self.x: list[np.ndarray] = []
+        self.soft_points: list[float] = []
+        self.soft_duals: list[np.ndarray] = []  # of the ceiling rows
+        self.hard_duals: list[np.ndarray] = []
+
+    def add(self, solution: LPSolution) -> _Solved:
+        rows = self.form.lp.rows_of("ceiling")
+        self.x.append(solution.x)
+        self.soft_points.append(-solution.objectives[Stage.SOFT])
+        self.soft_duals.append(solution.duals[Stage.SOFT][rows])
+        self.hard_duals.append(solution.duals[Stage.HARD][rows])
+        return self
+
+    def records(self) -> np.ndarray:
+        """One record per solution, in the order added (N, record)."""
+        form = self.form
+        x = np.stack(self.x)
+        x = np.where(np.abs(x) < 1e-6, 0.0, x)  # solver round-off, as in make_result
+        closed = x[:, form.closed]  # money closed (N, U, P, T)
+        by_year = form.transfers_spent(x, closed).sum(axis=-2)  # (N, T): over districts
+        missing = np.array([float(u[u > UNMET_TOLERANCE_YUAN].sum()) for u in x[:, form.unmet_columns]])
+        shares = self.counter.city_shares(closed)  # (N, program, year)
+        soft, hard = prices_of_duals(np.stack(self.soft_duals), np.stack(self.hard_duals))
+        return np.column_stack([
+            np.where(missing <= UNMET_TOLERANCE_YUAN, 1.0, 0.0), missing, self.soft_points, by_year.sum(axis=1),
+            by_year, shares.reshape(len(x), -1), soft, hard])
 
 
 # --- solving points -------------------------------------------------------------------
@@ -164,25 +191,34 @@ class _Engine:
         self.solver.solve(self.form.lp, self.inputs.stage_tolerance)
         self.solver.keep_bases()  # every chunk starts from the base scenario's bases
 
-    def formulate(self, scenario: Scenario) -> tuple[Formulation, ComplianceCounter | None]:
+    def formulate(self, scenario: Scenario) -> tuple[Formulation, ComplianceCounter | None, bool]:
         """The point's LP (with its inputs), by the shortcut when the batch allows it,
-        and the base's compliance counter if it applies to the point."""
+        the base's compliance counter if it applies to the point, and whether the LP
+        is the base's with other bounds (the same columns and rows)."""
         if self.limits_only:
             form = formulation_with_money_limits(self.form, inputs_with_money_limits(self.inputs, scenario))
             if form is not None:
-                return form, self.counter
+                return form, self.counter, True
         # Another structure (a horizon total set where the base has none), or other keys.
-        return formulate(build_inputs(scenario)), self.counter if self.limits_only else None
+        return formulate(build_inputs(scenario)), self.counter if self.limits_only else None, False
 
     def run(self, start: int, stop: int) -> np.ndarray:
         self.solver.reset()
         out = np.empty((stop - start, len(self.batch.columns())))
+        shortcut, at = _Solved(self.form, self.counter), []  # points of the base's LP: recorded together
         for i in range(start, stop):
             values, lead = self.batch.point(i)
-            form, counter = self.formulate(self.maker.scenario(values, self.batch.label(i)))
+            point = self.maker.scenario(values, functools.partial(self.batch.label, i))  # labelled if invalid
+            form, counter, base_lp = self.formulate(point)
             solution = self.solver.solve(form.lp, form.inputs.stage_tolerance)
             out[i - start, :len(lead)] = lead
-            out[i - start, len(lead):] = summarise(form.inputs, form, solution, counter)
+            if base_lp:
+                shortcut.add(solution)
+                at.append(i - start)
+            else:
+                out[i - start, len(lead):] = summarise(form.inputs, form, solution, counter)
+        if at:
+            out[at, len(lead):] = shortcut.records()
         return out
 
 
@@ -322,8 +358,11 @@ class Sweep(Batch):
         return int(np.prod([len(g) for g in self.grids])) if self.grids else 0
 
     def values(self, index: int) -> list[float]:
-        position = np.unravel_index(index, [len(g) for g in self.grids])
-        return [float(g[p]) for g, p in zip(self.grids, position)]
+        position = []  # index -> grid positions, the last parameter fastest (np.unravel_index, in Python)
+        for grid in reversed(self.grids):
+            index, at = divmod(index, len(grid))
+            position.append(at)
+        return [float(g[p]) for g, p in zip(self.grids, reversed(position))]
 
     def point(self, index: int) -> tuple[dict[str, float], list[float]]:
         out: dict[str, float] = {}
@@ -341,8 +380,14 @@ class Sweep(Batch):
     def label(self, index: int) -> str:
         return "(" + ", ".join(f"{n}={v:g}" for n, v in zip(self.names, self.values(index))) + ")"
 
-    def _ceiling_keys(self) -> list[str]:
-        return [f"city.ceiling_yuan.{y}" for y in self.scenario.years]
+    def _ceiling_keys(self) -> tuple[str, ...]:
+        return _ceiling_keys(self.scenario.params["scenario.first_year"], self.scenario.params["scenario.last_year"])
+
+
+@functools.cache
+def _ceiling_keys(first: int, last: int) -> tuple[str, ...]:
+    """The keys of each year's ceiling (made once: a sweep of the ceiling sets them at every point)."""
+    return tuple(f"city.ceiling_yuan.{y}" for y in range(first, last + 1))
 
 
 def ceiling_by_year(profile: np.ndarray, total: float) -> np.ndarray:

@@ -46,7 +46,6 @@ another solver or to default values.
 
 from __future__ import annotations
 
-import copy
 import functools
 import hashlib
 import importlib.metadata
@@ -115,6 +114,7 @@ class _Arrays:
     scales: list[float]
     costs: list[np.ndarray]  # per stage, scaled
     nonzeros: list[np.ndarray]  # per stage, the columns with a non-zero objective coefficient
+    nonzero_costs: list[np.ndarray]  # per stage, those coefficients (unscaled)
     source: tuple = ()  # the LP's coefficient and objective arrays these were made from (see _source)
     col_source: tuple = ()  # the LP's column bound arrays these were made from
 
@@ -125,7 +125,8 @@ class _Arrays:
         (a point that moves only row bounds), so that later comparisons see at once
         that they did not move.
         """
-        new = copy.copy(self)
+        new = _Arrays.__new__(_Arrays)
+        new.__dict__.update(self.__dict__)  # a shallow copy (copy.copy is slower)
         col_source = _col_source(lp)
         if not _same_source(col_source, self.col_source):
             new.col_lower, new.col_upper = np.concatenate(lp.col_lower), np.concatenate(lp.col_upper)
@@ -178,10 +179,12 @@ def _same_source(a: tuple, b: tuple) -> bool:
     return len(a) == len(b) and a[:2] == b[:2] and all(map(operator.is_, a[2:], b[2:]))
 
 
+_FIXING_FREE = (np.full(2, -np.inf), np.full(2, np.inf))  # the fixing rows' bounds as described (free)
+
+
 def _row_bounds(lp: LinearProgram) -> tuple[np.ndarray, np.ndarray]:
     """Row lower and upper bounds, with the two stage-fixing rows free."""
-    return (np.concatenate([*lp.row_lower, np.full(2, -np.inf)]),
-            np.concatenate([*lp.row_upper, np.full(2, np.inf)]))
+    return np.concatenate([*lp.row_lower, _FIXING_FREE[0]]), np.concatenate([*lp.row_upper, _FIXING_FREE[1]])
 
 
 def describe(lp: LinearProgram, like: _Arrays | None = None) -> _Arrays:
@@ -200,6 +203,7 @@ def describe(lp: LinearProgram, like: _Arrays | None = None) -> _Arrays:
     # As in the reference: each stage is solved scaled to a largest coefficient of 1.
     scales = [float(np.abs(c).max()) or 1.0 for c in objectives]
     nonzeros = [np.flatnonzero(c) for c in objectives]
+    nonzero_costs = [c[nz] for c, nz in zip(objectives, nonzeros)]
     fix = nonzeros[:2]  # the stage-fixing rows hold the first two objectives
     all_rows = np.concatenate([rows, np.full(fix[0].size, m), np.full(fix[1].size, m + 1)])
     all_cols = np.concatenate([cols, fix[0], fix[1]])
@@ -219,7 +223,8 @@ def describe(lp: LinearProgram, like: _Arrays | None = None) -> _Arrays:
     return _Arrays(pattern=pattern, values=pattern.csc_values(all_vals),
                    col_lower=col_lower, col_upper=col_upper, row_lower=row_lower, row_upper=row_upper,
                    objectives=objectives, scales=scales,
-                   costs=[c / s for c, s in zip(objectives, scales)], nonzeros=nonzeros, source=source,
+                   costs=[c / s for c, s in zip(objectives, scales)], nonzeros=nonzeros,
+                   nonzero_costs=nonzero_costs, source=source,
                    col_source=_col_source(lp))
 
 
@@ -275,6 +280,8 @@ class _Vertex:
     basic: np.ndarray | None = None
     basic_low: np.ndarray | None = None
     basic_up: np.ndarray | None = None
+    lp: _Arrays | None = None  # the LP (as arrays) whose stage this vertex solves
+    fixing: tuple[float, float] = (np.inf, np.inf)  # upper bounds of the two fixing rows (row_upper[m:])
 
 
 #: A basic variable counts as within its bounds up to this share of the bound's
@@ -318,7 +325,8 @@ def _basic_values(vertex: _Vertex) -> None:
 
 
 def _move_vertex(highs, matrix, vertex: _Vertex, col_lower: np.ndarray, col_upper: np.ndarray,
-                 row_lower: np.ndarray, row_upper: np.ndarray) -> _Vertex | None:
+                 row_lower: np.ndarray, row_upper: np.ndarray, moved_rows: np.ndarray | None = None
+                 ) -> _Vertex | None:
     """The new LP's basic solution for the stage's optimal basis, if it is still feasible.
 
     Only bounds moved since ``vertex`` (same matrix, same costs), so the basis
@@ -328,7 +336,8 @@ def _move_vertex(highs, matrix, vertex: _Vertex, col_lower: np.ndarray, col_uppe
     by one solve with the basis matrix, ``B dz_B = dr_N - A_N dx_N``, using HiGHS's
     own factorisation. Returns the new vertex (same duals), or None when a basic
     variable would leave its bounds or a nonbasic one lose its bound (the stage
-    must then be solved).
+    must then be solved). ``moved_rows``: the rows whose bounds differ from the
+    vertex's, when the caller knows them (else they are compared here).
     """
     if vertex.basis is None:
         vertex.basis = _basis_of(highs, matrix, vertex)
@@ -336,54 +345,99 @@ def _move_vertex(highs, matrix, vertex: _Vertex, col_lower: np.ndarray, col_uppe
             return None
         _basic_values(vertex)
     basis = vertex.basis
+    if moved_rows is None:
+        moved_rows = _moved(vertex.row_lower, vertex.row_upper, row_lower, row_upper)
     moved_cols = _moved(vertex.col_lower, vertex.col_upper, col_lower, col_upper)
-    moved_rows = _moved(vertex.row_lower, vertex.row_upper, row_lower, row_upper)
-    # Nonbasic variables whose bound moved: they move with it.
-    nb_cols = moved_cols[~basis.col_is_basic[moved_cols]]
-    nb_rows = moved_rows[~basis.row_is_basic[moved_rows]]
-    new_x = np.where(basis.col_at_upper[nb_cols], col_upper[nb_cols], col_lower[nb_cols])
-    new_r = np.where(basis.row_at_upper[nb_rows], row_upper[nb_rows], row_lower[nb_rows])
-    if (nb_cols.size and not np.isfinite(new_x).all()) or (nb_rows.size and not np.isfinite(new_r).all()):
+    # Nonbasic variables whose bound moved move with it; basic ones get new widened bounds.
+    cols = _split(moved_cols, basis.col_is_basic, basis.col_at_upper, col_lower, col_upper, vertex.x)
+    rows = _split(moved_rows, basis.row_is_basic, basis.row_at_upper, row_lower, row_upper, vertex.r)
+    if cols is None or rows is None:
         return None  # the bound a nonbasic variable sat at is gone
-    dx, dr = new_x - vertex.x[nb_cols], new_r - vertex.r[nb_rows]
-    # Basic variables whose own bounds moved: their widened bounds, by position.
-    b_cols = moved_cols[basis.col_is_basic[moved_cols]]
-    b_rows = moved_rows[basis.row_is_basic[moved_rows]]
     low, up = vertex.basic_low, vertex.basic_up
-    if b_cols.size or b_rows.size:
+    if cols.basic.size or rows.basic.size:
         low, up = low.copy(), up.copy()
-        if b_cols.size:
-            at = basis.col_position[b_cols]
-            low[at], up[at] = _widened(col_lower[b_cols], col_upper[b_cols])
-        if b_rows.size:
-            at = basis.row_position[b_rows]
-            low[at], up[at] = _widened(row_lower[b_rows], row_upper[b_rows])
-    if (dx.size and dx.any()) or (dr.size and dr.any()):
+        for moved, position, lower, upper in ((cols, basis.col_position, col_lower, col_upper),
+                                              (rows, basis.row_position, row_lower, row_upper)):
+            if moved.basic.size:
+                at = position[moved.basic]
+                low[at], up[at] = _widened(lower[moved.basic], upper[moved.basic])
+    if cols.moves or rows.moves:
         rhs = np.zeros(matrix.shape[0])
-        rhs[nb_rows] = dr
-        if nb_cols.size:
-            rhs -= matrix[:, nb_cols] @ dx
+        if rows.moves:
+            rhs[rows.nonbasic] = rows.delta
+        if cols.moves:
+            rhs -= matrix[:, cols.nonbasic] @ cols.delta
         # HiGHS's basis matrix holds A's column for a basic column and +e_i for a
         # basic row; with A x - r = 0 a basic row's activity moves by -w.
         status, w = highs.getBasisSolve(rhs)
         if status == _highs_error():
             return None
         basic = vertex.basic + basis.sign * w
-        check = slice(None)  # every basic variable moved
+        # Every basic variable moved.
+        if not ((basic >= low) & (basic <= up)).all():  # (a NaN fails too)
+            return None
     else:
         # No nonbasic variable moved: the basic values stand; only moved bounds can cut them off.
         basic = vertex.basic
-        check = np.concatenate([basis.col_position[b_cols], basis.row_position[b_rows]])
-    if not ((basic[check] >= low[check]).all() and (basic[check] <= up[check]).all()):
-        return None
+        check = np.concatenate([basis.col_position[cols.basic], basis.row_position[rows.basic]])
+        if not ((basic[check] >= low[check]) & (basic[check] <= up[check])).all():
+            return None
     x, r = vertex.x.copy(), vertex.r.copy()
-    if nb_cols.size:
-        x[nb_cols] = new_x
-    if nb_rows.size:
-        r[nb_rows] = new_r
+    if cols.nonbasic.size:
+        x[cols.nonbasic] = cols.values
+    if rows.nonbasic.size:
+        r[rows.nonbasic] = rows.values
     x[basis.basic_cols], r[basis.basic_rows] = basic[basis.cols], basic[basis.rows]
     return _Vertex(x, vertex.row_dual, col_lower, col_upper, row_lower, row_upper, r=r, basis=basis,
                    basic=basic, basic_low=low, basic_up=up)
+
+
+_EMPTY = np.zeros(0, dtype=np.int64)
+
+
+@dataclass
+class _Moves:
+    """Variables (columns or rows) whose bounds moved, split by the basis."""
+
+    nonbasic: np.ndarray  # nonbasic ones: they move with the bound they sit at ...
+    values: np.ndarray  # ... to these values
+    delta: np.ndarray  # ... by this much
+    basic: np.ndarray  # basic ones: only their bounds move
+    moves: bool  # whether a nonbasic value changes at all
+
+
+_NO_MOVES = _Moves(_EMPTY, np.zeros(0), np.zeros(0), _EMPTY, False)
+
+
+def _split(moved: np.ndarray, is_basic: np.ndarray, at_upper: np.ndarray, lower: np.ndarray,
+           upper: np.ndarray, values: np.ndarray) -> _Moves | None:
+    """Split ``moved`` into nonbasic variables (new values) and basic ones; None when
+    a nonbasic variable's bound became infinite."""
+    if not moved.size:
+        return _NO_MOVES
+    basic = is_basic[moved]
+    nonbasic, basic = moved[~basic], moved[basic]
+    if not nonbasic.size:
+        return _Moves(nonbasic, np.zeros(0), np.zeros(0), basic, False)
+    new = np.where(at_upper[nonbasic], upper[nonbasic], lower[nonbasic])
+    if not np.isfinite(new).all():
+        return None
+    delta = new - values[nonbasic]
+    return _Moves(nonbasic, new, delta, basic, bool(delta.any()))
+
+
+def _moved_rows(stage_set: _StageSet, vertex: _Vertex, fixing: list[float]) -> np.ndarray | None:
+    """The rows whose bounds differ from the vertex's, if known without comparing them
+    all: the vertex solves the LP held before the last update, whose rows were
+    compared then; of the two fixing rows (always free below), compare the upper
+    bounds ``fixing`` here. None: unknown."""
+    if vertex.lp is None or vertex.lp is not stage_set.previous:
+        return None
+    m = stage_set.pattern.m
+    fixing = [m + j for j in (0, 1) if vertex.fixing[j] != fixing[j]]
+    if not fixing:
+        return stage_set.moved_rows
+    return np.concatenate([stage_set.moved_rows, np.array(fixing, dtype=np.int64)])
 
 
 def _moved(lower: np.ndarray, upper: np.ndarray, new_lower: np.ndarray, new_upper: np.ndarray) -> np.ndarray:
@@ -434,6 +488,10 @@ class _StageSet:
         # Each stage's last optimal vertex, while its matrix and costs stay as they were.
         self.vertices: list[_Vertex | None] = [None] * len(STAGES)
         self._matrix = None
+        # The LP held before the last update, and the rows (fixing rows aside) whose
+        # bounds differ between it and the current one.
+        self.previous: _Arrays | None = None
+        self.moved_rows: np.ndarray = np.zeros(0, dtype=np.int64)
 
     @staticmethod
     def _pass(highs, arrays: _Arrays, k: int) -> None:
@@ -453,6 +511,7 @@ class _StageSet:
         m = self.pattern.m
         cols = _moved(old.col_lower, old.col_upper, new.col_lower, new.col_upper)
         rows = _moved(old.row_lower[:m], old.row_upper[:m], new.row_lower[:m], new.row_upper[:m])
+        self.previous, self.moved_rows = old, rows
         same_values = new.values is old.values  # arrays described alike (see describe)
         coeffs = np.zeros(0, dtype=np.int64) if same_values else np.flatnonzero(new.values != old.values)
         if coeffs.size:
@@ -579,16 +638,18 @@ class FastSolver:
             t0 = time.perf_counter()
             highs = stage_set.highs[k]
             row_upper = arrays.row_upper.copy()
+            fixing = [np.inf, np.inf]
             for j, value in enumerate(values):
                 # Stage j's optimum, fixed within the tolerance (scaled like its objective).
                 slack = tolerance * max(1.0, abs(value))
-                row_upper[m + j] = (value + slack) / arrays.scales[j]
-                highs.changeRowBounds(m + j, -np.inf, row_upper[m + j])
+                row_upper[m + j] = fixing[j] = (value + slack) / arrays.scales[j]
+                highs.changeRowBounds(m + j, -np.inf, fixing[j])
             bounds = (arrays.col_lower, arrays.col_upper, arrays.row_lower, row_upper)
             vertex = stage_set.vertices[k]
             moved = None
             if self.reuse_vertices and vertex is not None:
-                moved = _move_vertex(highs, stage_set.matrix(), vertex, *bounds)
+                moved = _move_vertex(highs, stage_set.matrix(), vertex, *bounds,
+                                     moved_rows=_moved_rows(stage_set, vertex, fixing))
             if moved is not None:
                 # The stage's optimal basis is still optimal (see _move_vertex): same duals.
                 self.stats["stage_runs_avoided"] += 1
@@ -597,7 +658,9 @@ class FastSolver:
             else:
                 x, row_dual = self._run_stage(stage_set, k, stage)
                 stage_set.vertices[k] = _Vertex(x, row_dual, *bounds)
-            value = _objective_value(arrays.objectives[k], arrays.nonzeros[k], x)
+            stage_set.vertices[k].lp = arrays
+            stage_set.vertices[k].fixing = tuple(fixing)
+            value = _objective_value(arrays.nonzero_costs[k], arrays.nonzeros[k], x)
             values.append(value)
             objectives[stage] = value
             duals[stage] = arrays.scales[k] * row_dual[:m]
@@ -642,11 +705,11 @@ class FastSolver:
         return np.asarray(solution.col_value, dtype=float), np.asarray(solution.row_dual, dtype=float)
 
 
-def _objective_value(c: np.ndarray, nonzeros: np.ndarray, x: np.ndarray) -> float:
-    """``c @ x`` over the objective's non-zeros, without BLAS: on long vectors
-    OpenBLAS's ``dot`` wakes its thread pool, whose spinning threads take the CPU
-    the other batch worker needs."""
-    return float(np.sum(c[nonzeros] * x[nonzeros]))
+def _objective_value(c_nonzero: np.ndarray, nonzeros: np.ndarray, x: np.ndarray) -> float:
+    """``c @ x`` over the objective's non-zeros (``c_nonzero = c[nonzeros]``), without
+    BLAS: on long vectors OpenBLAS's ``dot`` wakes its thread pool, whose spinning
+    threads take the CPU the other batch worker needs."""
+    return float(np.add.reduce(c_nonzero * x[nonzeros]))  # np.sum, without its Python wrapper
 
 
 def _run_optimal(highs) -> bool:

@@ -201,9 +201,9 @@ class LinearProgram:
         for name, (lower, upper) in bounds.items():
             part, size = parts[name], self.row_blocks[name].size
             if lower is not None:
-                row_lower[part] = np.broadcast_to(np.asarray(lower, float), (size,)).copy()
+                row_lower[part] = _filled(lower, size)
             if upper is not None:
-                row_upper[part] = np.broadcast_to(np.asarray(upper, float), (size,)).copy()
+                row_upper[part] = _filled(upper, size)
         return LinearProgram(col_blocks=self.col_blocks, row_blocks=self.row_blocks,
                              col_lower=self.col_lower, col_upper=self.col_upper,
                              row_lower=row_lower, row_upper=row_upper, _rows=self._rows,
@@ -291,18 +291,24 @@ class Formulation:
         city = closed * share[self.inputs.unit_district][:, None, :]
         return closed - city, city
 
-    def transfers_spent(self, x: np.ndarray) -> np.ndarray:
+    def transfers_spent(self, x: np.ndarray, closed: np.ndarray | None = None) -> np.ndarray:
         """City money spent on each district's gaps per year (G, T): its transfer, up to what
-        its units close (the city part of :meth:`money`, summed over units and programs)."""
-        _, totals, share = self._city_share(x)
+        its units close (the city part of :meth:`money`, summed over units and programs).
+        ``closed``: ``x[..., self.closed]``, if the caller has it already. ``x`` may hold
+        several solutions, one per row: then (N, G, T)."""
+        _, totals, share = self._city_share(x, closed)
         return share * totals
 
-    def _city_share(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _city_share(self, x: np.ndarray, closed: np.ndarray | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Money closed (U, P, T), its total per district-year (G, T), and the share of that
         total the city's transfer pays (G, T)."""
-        closed = x[self.closed]
-        totals = self.inputs.by_district(closed.sum(axis=1))
-        share = np.divide(x[self.transfer], totals, out=np.zeros_like(totals), where=totals > 0).clip(0.0, 1.0)
+        if closed is None:
+            closed = x[..., self.closed]
+        # Per unit and year, summed over programs; then over each district's units (the first axis).
+        by_unit = np.moveaxis(closed.sum(axis=-2), -2, 0)
+        totals = np.moveaxis(self.inputs.by_district(by_unit), 0, -2)
+        share = np.divide(x[..., self.transfer], totals, out=np.zeros_like(totals), where=totals > 0).clip(0.0, 1.0)
         return closed, totals, share
 
 

@@ -15,7 +15,7 @@ and the rule.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,9 +134,17 @@ class PointMaker:
         self._all_rows = any(t.key in _STANDARD_KEYS for t in targets)
         self._district_position = {d: i for i, d in enumerate(base.districts.index)}
 
-    def scenario(self, values: Mapping[str, float], label: str = "") -> Scenario:
-        """The base scenario with ``values`` ({target key: number}) set, checked."""
-        where = f"{self.origin}{' ' + label if label else ''}"
+    def scenario(self, values: Mapping[str, float], label: str | Callable[[], str] = "") -> Scenario:
+        """The base scenario with ``values`` ({target key: number}) set, checked.
+
+        ``label`` names the point in problems; a function giving it is called only
+        when a problem is reported (a batch's points are mostly valid).
+        """
+
+        def where() -> str:
+            text = label() if callable(label) else label
+            return f"{self.origin}{' ' + text if text else ''}"
+
         problems: list[Problem] = []
         params = dict(self.base.params)
         overrides = list(self.base.overrides)
@@ -146,27 +154,27 @@ class PointMaker:
             value = float(value)
             if target.integer:
                 if value != round(value):
-                    problems.append(Problem(where, key, f"must be a whole number, got {value:g}"))
+                    problems.append(Problem(where(), key, f"must be a whole number, got {value:g}"))
                     continue
                 value = int(round(value))
             if target.param is not None:
                 rule = check_value(target.param, value)
                 if rule:
-                    problems.append(Problem(where, key, rule))
+                    problems.append(Problem(where(), key, rule))
                     continue
                 overrides.append(Override(key, value, params[key], self.origin))
                 params[key] = value
             else:
                 value, rule = check_cell_number(target.column, value)
                 if rule:
-                    problems.append(Problem(where, key, rule))
+                    problems.append(Problem(where(), key, rule))
                     continue
                 overrides.append(Override(key, value, None, self.origin))
                 columns.setdefault(target.column.name, {})[target.district] = value
         if not problems:
             # Each value was checked above, and a point sets only keys the base
             # scenario has (see resolve): what remains are the rules between keys.
-            problems += [Problem(where, p.where, p.rule)
+            problems += [Problem(where(), p.where, p.rule)
                          for p in check_parameter_rules(params, self._file_of)]
         districts = self.base.districts
         if columns and not problems:
@@ -178,7 +186,7 @@ class PointMaker:
             else:
                 changed = sorted({d for c in columns.values() for d in c})
                 rows = table.loc[changed]
-            problems += [Problem(where, p.where, p.rule) for p in check_districts(rows, params, where)]
+            problems += [Problem(where(), p.where, p.rule) for p in check_districts(rows, params, where())]
         if problems:
             raise ScenarioError(problems)
         point = dataclasses.replace(self.base, params=params, districts=districts, overrides=tuple(overrides))

@@ -205,6 +205,10 @@ class ComplianceCounter:
         self.positive = denominator > 0
         self.denominator = np.where(self.positive, denominator, 1.0)
         self.capital = np.array([p in CAPITAL_PROGRAMS for p in PROGRAMS])
+        # The capital programs' positions: a slice when they are neighbours (a view, cheaper to index).
+        at = np.flatnonzero(self.capital)
+        contiguous = at.size and np.array_equal(at, np.arange(at[0], at[-1] + 1))
+        self._capital_at = slice(int(at[0]), int(at[-1]) + 1) if contiguous else at
         # Without cost nothing is bought (capital); a gap-free year is closed (recurring).
         self.free = np.where(self.capital, 0.0, 1.0)[None, :, None]
         self.low = np.where(self.capital, -np.inf, 0.0)[None, :, None]
@@ -218,9 +222,10 @@ class ComplianceCounter:
         self.city_total = self.total.sum(axis=0)  # (P, T)
 
     def progress(self, closed: np.ndarray) -> np.ndarray:
-        """Committees upgraded (capital programs) or share of the gap closed (recurring), (U, P, T)."""
+        """Committees upgraded (capital programs) or share of the gap closed (recurring), (U, P, T)
+        (or (N, U, P, T) for N solutions stacked)."""
         share = np.where(self.positive, closed / self.denominator, self.free)
-        share[:, self.capital] = np.cumsum(share[:, self.capital], axis=2)
+        share[..., self._capital_at, :] = np.cumsum(share[..., self._capital_at, :], axis=-1)
         return np.minimum(np.maximum(share, self.low), self.high)
 
     def at_standard(self, closed: np.ndarray) -> np.ndarray:
@@ -228,8 +233,11 @@ class ComplianceCounter:
         return self.start + self.weight * self.progress(closed)
 
     def city_shares(self, closed: np.ndarray) -> np.ndarray:
-        """City-wide share at the standard by program and year (P, T); 1 where nobody counts."""
-        at = self.at_standard(closed).sum(axis=0)
+        """City-wide share at the standard by program and year (P, T); 1 where nobody counts.
+
+        ``closed`` may hold several solutions' money closed, stacked (N, U, P, T): then (N, P, T).
+        """
+        at = self.at_standard(closed).sum(axis=-3)  # over units
         return np.divide(at, self.city_total, out=np.ones_like(at), where=self.city_total > 0)
 
 
@@ -307,8 +315,13 @@ def ceiling_prices(form: Formulation, solution: LPSolution) -> tuple[np.ndarray,
     before the hard targets. Without duals (CBC) both are NaN.
     """
     rows = form.lp.rows_of("ceiling")
-    soft = -solution.duals[Stage.SOFT][rows]
-    hard = -solution.duals[Stage.HARD][rows]
+    return prices_of_duals(solution.duals[Stage.SOFT][rows], solution.duals[Stage.HARD][rows])
+
+
+def prices_of_duals(soft_duals: np.ndarray, hard_duals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`ceiling_prices` from the ceiling rows' duals of the soft and hard stages
+    (of one solve, or stacked: one row per solve)."""
+    soft, hard = -soft_duals, -hard_duals
     soft = np.where(soft < 0, 0.0, soft)
     hard = np.where(hard < 0, 0.0, hard)
     soft = np.where(hard > 1e-9, np.nan, soft)
