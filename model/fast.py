@@ -485,6 +485,10 @@ class _StageSet:
         # Whether each stage has a basis of its own (from a solve, or seeded); one
         # without starts from the previous stage's optimal basis.
         self.solved = [bases is not None] * len(STAGES)
+        # Whether each stage's basis is optimal for an LP that differs from the one
+        # held only in bounds, hence still dual feasible (re-solved by the dual
+        # simplex); other costs or coefficients take that away.
+        self.dual_feasible = [bases is not None] * len(STAGES)
         # Each stage's last optimal vertex, while its matrix and costs stay as they were.
         self.vertices: list[_Vertex | None] = [None] * len(STAGES)
         self._matrix = None
@@ -516,6 +520,7 @@ class _StageSet:
         coeffs = np.zeros(0, dtype=np.int64) if same_values else np.flatnonzero(new.values != old.values)
         if coeffs.size:
             self.vertices = [None] * len(STAGES)  # another matrix: another basis matrix
+            self.dual_feasible = [False] * len(STAGES)
             self._matrix = None
         if coeffs.size > COEFF_LIMIT:
             stats["matrix_passes"] += 1
@@ -547,6 +552,7 @@ class _StageSet:
             changed = np.flatnonzero(new.costs[k] != old.costs[k])
             if changed.size:
                 self.vertices[k] = None  # other costs: other duals
+                self.dual_feasible[k] = False
                 highs.changeColsCost(int(changed.size), changed.astype(np.int32), new.costs[k][changed])
         self.current = new
 
@@ -674,11 +680,14 @@ class FastSolver:
         """Run HiGHS on stage ``k``; the optimal column values and (scaled) row duals."""
         highs = stage_set.highs[k]
         first_run = not stage_set.solved[k]
-        if first_run and stage is Stage.TRANSFERS:
-            # No basis of its own yet: the soft stage's optimal vertex lies on the face
-            # this stage searches (its points are fixed within the tolerance), so it is
-            # a primal feasible start, and the primal simplex walks along that face
-            # (1,380 communities: 2 iterations, 0.1 s, against 1.5-2.6 s by the dual).
+        from_soft = stage is Stage.TRANSFERS and not stage_set.dual_feasible[k]
+        if from_soft:
+            # No basis of its own yet, or costs or coefficients moved since it was
+            # optimal (a Monte Carlo draw): the soft stage's optimal vertex, just
+            # found, lies on the face this stage searches (its points are fixed within
+            # the tolerance), so it is a primal feasible start, and the primal simplex
+            # walks along that face (1,380 communities: 2 iterations, 0.1 s, against
+            # 1.5-2.6 s by the dual; a Monte Carlo draw: 1.3 ms against 2.4 ms).
             highs.setBasis(stage_set.highs[k - 1].getBasis())
             highs.setOptionValue("solver", "simplex")
             highs.setOptionValue("simplex_strategy", SIMPLEX_PRIMAL)
@@ -694,13 +703,13 @@ class FastSolver:
             if not _run_optimal(highs):
                 raise SolveError(f"HiGHS (matrix form) ended stage {k + 1} ({stage.value}) with status "
                                  f"{highs.modelStatusToString(highs.getModelStatus())}")
-        stage_set.solved[k] = True
-        if first_run:
+        stage_set.solved[k] = stage_set.dual_feasible[k] = True
+        if from_soft:
             # Later runs re-solve after bounds moved: the basis stays dual feasible,
             # which the (default) dual simplex uses.
             highs.setOptionValue("simplex_strategy", SIMPLEX_DUAL)
-            if self.first_solver != "simplex":
-                highs.setOptionValue("solver", "simplex")
+        if first_run and self.first_solver != "simplex":
+            highs.setOptionValue("solver", "simplex")
         solution = highs.getSolution()
         return np.asarray(solution.col_value, dtype=float), np.asarray(solution.row_dual, dtype=float)
 

@@ -20,7 +20,7 @@ from model import load_scenario, solve
 from model.batch import record_columns, solve_fast, summarise
 from model.constants import Stage
 from model.errors import SolveError
-from model.fast import FastSolver
+from model.fast import FastSolver, describe
 from model.formulation import formulate
 from model.inputs import build_inputs
 from model.solvers import solve_lexicographic
@@ -331,3 +331,26 @@ def test_no_kept_basis_is_used_when_costs_or_coefficients_move(default_scenario)
     assert solver.stats["stage_runs"] == before["stage_runs"] + 3
     ref = solve_lexicographic(formulate(other).lp, "highs", tolerance=other.stage_tolerance)
     assert_same_optimum(formulate(other).lp, other.stage_tolerance, ref, got)
+
+
+def test_transfer_stage_restarts_from_the_soft_optimum_when_coefficients_move(default_scenario):
+    """A Monte Carlo draw moves wages: other coefficients and costs, so the transfer
+    stage's own basis is no longer dual feasible; it starts from the soft stage's new
+    optimum by the primal simplex, reaches the reference optima, and is back on the
+    dual simplex for the next bounds-only re-solve."""
+    solver = FastSolver()
+    inputs = build_inputs(default_scenario)
+    solver.solve(formulate(inputs).lp, inputs.stage_tolerance)
+    stage_set = next(iter(solver._sets.values()))
+    assert stage_set.dual_feasible == [True, True, True]
+    wages = default_scenario.with_overrides({"wages.average_wage_yuan.2007": 0.97 * default_scenario.params[
+        "wages.average_wage_yuan.2007"]})
+    other = build_inputs(wages)
+    lp = formulate(other).lp
+    stage_set.update(describe(lp, like=solver._last), solver.stats)
+    assert stage_set.dual_feasible == [False, False, False]
+    got = solver.solve(lp, other.stage_tolerance)
+    ref = solve_lexicographic(lp, "highs", tolerance=other.stage_tolerance)
+    assert_same_optimum(lp, other.stage_tolerance, ref, got)
+    assert stage_set.dual_feasible == [True, True, True]
+    assert [h.getOptionValue("simplex_strategy")[1] for h in stage_set.highs] == [1, 1, 1]
