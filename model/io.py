@@ -37,13 +37,34 @@ def read_scenario_texts(path: Path) -> tuple[str, Callable[[str], str]]:
     return path.name, text_reader(path.parent)
 
 
+def _new_file_mode() -> int:
+    """The permissions ``open()`` gives a new file here: 0666 less the umask (the
+    temporary files outputs are written into are created 0600)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    mask = os.umask(0)  # pragma: no cover
+    os.umask(mask)  # pragma: no cover
+    return 0o666 & ~mask  # pragma: no cover
+
+
+def _publish(tmp: str | Path, path: Path) -> None:
+    """Move a finished temporary file into place, readable as any new file would be."""
+    os.chmod(tmp, _new_file_mode())
+    os.replace(tmp, path)
+
+
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        os.replace(tmp, path)
+        _publish(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -95,7 +116,7 @@ def write_lp_file(problem: Any, path: Path) -> None:
     os.close(fd)
     try:
         problem.writeLP(tmp)
-        os.replace(tmp, path)
+        _publish(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -148,7 +169,7 @@ class StreamingCsv:
 
     def commit(self) -> Path:
         self._file.close()
-        os.replace(self._tmp, self.path)
+        _publish(self._tmp, self.path)
         return self.path
 
     def abort(self) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -191,3 +193,23 @@ def test_compare_scenarios_and_baselines(tmp_path):
     with (tmp_path / "district_changes.csv").open(encoding="utf-8") as f:
         beta = [r for r in csv.DictReader(f) if r["scenario"] == "hand-tight.toml" and r["district"] == "beta"][0]
     assert float(beta["transfers_change_yuan"]) == pytest.approx(40_000 - 185_600, abs=1)
+
+
+def test_outputs_are_readable_like_any_new_file(tmp_path):
+    """Outputs are written into 0600 temporary files and renamed into place: they must
+    end with the permissions a new file gets (0666 less the umask), not 0600."""
+    from model.io import StreamingCsv, write_text
+
+    old = os.umask(0o022)
+    try:
+        write_text(tmp_path / "a.txt", "x")
+        stream = StreamingCsv(tmp_path / "b.csv", ["h"])
+        stream.write_rows([[1]])
+        stream.commit()
+        os.umask(0o077)
+        write_text(tmp_path / "c.txt", "x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "a.txt").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "b.csv").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "c.txt").stat().st_mode) == 0o600
