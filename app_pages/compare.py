@@ -15,7 +15,7 @@ from app_pages.ui import (
     metric_label,
     metric_text,
     pts,
-    show_problems,
+    show_failure,
     table_height,
     tables_section,
     value_text,
@@ -254,11 +254,8 @@ def main() -> None:
         try:
             scenarios[label] = state.load(ref)
             results[label] = state.solve_ref(ref)
-        except ScenarioError as exc:
-            show_problems(exc.problems, t("compare_failed", label=label))
-            scenarios.pop(label, None)
-        except SolveError as exc:
-            st.error(f"{label}: " + t("solve_failed", message=exc))
+        except (ScenarioError, SolveError) as exc:
+            show_failure(exc, label)
             scenarios.pop(label, None)
     progress.empty()
     if not results:

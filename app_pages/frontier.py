@@ -9,7 +9,7 @@ import streamlit as st
 
 from app_pages import state
 from app_pages.i18n import language, program_label, t
-from app_pages.ui import WAN, money, number, show_problems, table_height
+from app_pages.ui import WAN, money, number, show_failure, table_height
 from model import ScenarioError, SolveError
 from model.briefing import MILLION, frontier_step
 from model.constants import PROGRAMS
@@ -244,11 +244,8 @@ def main() -> None:
             return
         with st.spinner(t("fr_computing"), show_time=True):
             frontier = state.frontier_of(ref)
-    except ScenarioError as exc:
-        show_problems(exc.problems, t("invalid_scenario"))
-        return
-    except SolveError as exc:
-        st.error(t("solve_failed", message=exc))
+    except (ScenarioError, SolveError) as exc:
+        show_failure(exc)
         return
     title = state.label_of(ref)
     st.title(t("fr_title", title=title))

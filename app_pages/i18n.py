@@ -638,12 +638,6 @@ RULE_LABELS: dict[str, tuple[str, str]] = {
     "equalisation": ("Equalisation formula", "均衡性转移支付公式"),
 }
 
-AREA_LABELS: dict[str, tuple[str, str]] = {
-    "central": ("central", "中心城区"), "coastal": ("coastal", "滨海"),
-    "suburban": ("suburban", "环城"), "outer": ("outer", "远郊"),
-}
-
-
 def language() -> str:
     """The session's language code."""
     lang = st.session_state.get(LANG_KEY, DEFAULT_LANGUAGE)
@@ -688,5 +682,3 @@ def rule_label(rule: str) -> str:
     return _pick(RULE_LABELS.get(rule, (rule, rule)))
 
 
-def area_label(area: str) -> str:
-    return _pick(AREA_LABELS.get(area, (area, area)))

@@ -22,7 +22,7 @@ from app_pages.ui import (
     pct,
     people_table,
     pts,
-    show_problems,
+    show_failure,
     tables_section,
     transfers_chart,
     wan,
@@ -205,11 +205,8 @@ def main() -> None:
         scenario = state.load(ref)
         with st.spinner(t("solving"), show_time=True):
             result = state.solve_ref(ref)
-    except ScenarioError as exc:
-        show_problems(exc.problems, t("invalid_scenario"))
-        return
-    except SolveError as exc:
-        st.error(t("solve_failed", message=exc))
+    except (ScenarioError, SolveError) as exc:
+        show_failure(exc)
         return
     title = state.label_of(ref)
     st.title(t("results_of", title=title))

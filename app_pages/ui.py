@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from model import Problem, Result, Scenario
+from model import Problem, Result, Scenario, ScenarioError, SolveError
 from model.schema import parameter_for
 from model.export import csv_bytes, excel_bytes
 
@@ -63,6 +63,15 @@ def show_problems(problems: list[Problem], heading: str) -> None:
     table = pd.DataFrame([{t("problem_file"): p.file, t("problem_where"): p.where,
                            t("problem_rule"): p.rule} for p in problems])
     st.dataframe(table, hide_index=True, width="stretch")
+
+
+def show_failure(exc: ScenarioError | SolveError, label: str | None = None) -> None:
+    """Why a scenario has nothing to show: its input problems, or the solver's failure
+    (``label`` names the scenario when a page shows several)."""
+    if isinstance(exc, ScenarioError):
+        show_problems(exc.problems, t("compare_failed", label=label) if label else t("invalid_scenario"))
+    else:
+        st.error((f"{label}: " if label else "") + t("solve_failed", message=exc))
 
 
 # --- headline figures ---

@@ -482,9 +482,6 @@ class _StageSet:
             # of each stage; warm re-solves start from the basis.
             self.highs.append(highs)
         self.current = arrays
-        # Whether each stage has a basis of its own (from a solve, or seeded); one
-        # without starts from the previous stage's optimal basis.
-        self.solved = [bases is not None] * len(STAGES)
         # Whether each stage's basis is optimal for an LP that differs from the one
         # held only in bounds, hence still dual feasible (re-solved by the dual
         # simplex); other costs or coefficients take that away.
@@ -679,7 +676,6 @@ class FastSolver:
     def _run_stage(self, stage_set: _StageSet, k: int, stage: Stage) -> tuple[np.ndarray, np.ndarray]:
         """Run HiGHS on stage ``k``; the optimal column values and (scaled) row duals."""
         highs = stage_set.highs[k]
-        first_run = not stage_set.solved[k]
         from_soft = stage is Stage.TRANSFERS and not stage_set.dual_feasible[k]
         if from_soft:
             # No basis of its own yet, or costs or coefficients moved since it was
@@ -703,13 +699,13 @@ class FastSolver:
             if not _run_optimal(highs):
                 raise SolveError(f"HiGHS (matrix form) ended stage {k + 1} ({stage.value}) with status "
                                  f"{highs.modelStatusToString(highs.getModelStatus())}")
-        stage_set.solved[k] = stage_set.dual_feasible[k] = True
+        stage_set.dual_feasible[k] = True
         if from_soft:
             # Later runs re-solve after bounds moved: the basis stays dual feasible,
             # which the (default) dual simplex uses.
             highs.setOptionValue("simplex_strategy", SIMPLEX_DUAL)
-        if first_run and self.first_solver != "simplex":
-            highs.setOptionValue("solver", "simplex")
+        if self.first_solver != "simplex":
+            highs.setOptionValue("solver", "simplex")  # the first run's algorithm is for cold solves
         solution = highs.getSolution()
         return np.asarray(solution.col_value, dtype=float), np.asarray(solution.row_dual, dtype=float)
 

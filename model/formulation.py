@@ -102,9 +102,9 @@ class LinearProgram:
     """``min c_stage @ x`` s.t. ``row_lower <= A @ x <= row_upper``, ``col_lower <= x <= col_upper``.
 
     The arrays of a block (bounds, coefficients, objectives) are never written into
-    once added: edits put new arrays in the lists (:meth:`with_bounds_of`,
-    :meth:`set_column_upper`), so copies can share the rest, and the matrix-form
-    solver knows an LP whose arrays are the very same as the last one's by identity.
+    once added: edits put new arrays in the lists (:meth:`with_bounds_of`), so copies
+    can share the rest, and the matrix-form solver knows an LP whose arrays are the
+    very same as the last one's by identity.
     """
 
     col_blocks: dict[str, Block] = field(default_factory=dict)
@@ -226,15 +226,6 @@ class LinearProgram:
         self._rows.append(np.asarray(rows, dtype=np.int64))
         self._cols.append(np.asarray(cols, dtype=np.int64))
         self._vals.append(np.asarray(vals, float))
-
-    def set_column_upper(self, name: str, upper) -> None:
-        """New upper bounds for a column block (a new array in this LP's list)."""
-        part = list(self.col_blocks).index(name)
-        self.col_upper[part] = np.broadcast_to(np.asarray(upper, float), self.col_upper[part].shape).copy()
-
-    def columns_of(self, name: str) -> np.ndarray:
-        block = self.col_blocks[name]
-        return np.arange(block.start, block.stop)
 
     def row_bounds(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """Lower and upper bounds of the rows of block ``name``."""
@@ -571,7 +562,6 @@ def _add_unmet(form: Formulation, requirement: Requirement, labels: Labels) -> n
 def define_objectives(form: Formulation) -> None:
     """The three stage objectives, and the optional max-min equity term."""
     inputs, lp = form.inputs, form.lp
-    n_d, n_t = inputs.shape
     # Soft points per yuan closed: committee- or member-years at standard, weighted
     # by program and by the district's fiscal need.
     for k, program in enumerate(PROGRAMS):

@@ -136,10 +136,6 @@ class ScenarioRef:
         """The overrides as python values, by key."""
         return {key: parse_value(text) for key, text in self.overrides}
 
-    def override_strings(self) -> list[str]:
-        """The overrides as ``KEY=VALUE`` strings, as ``--set`` takes them."""
-        return [f"{key}={text}" for key, text in self.overrides]
-
     def with_overrides(self, overrides: Mapping[str, Any]) -> ScenarioRef:
         """This reference with ``overrides`` replacing (or adding to) its own."""
         merged = dict(self.overrides)
