@@ -445,3 +445,29 @@ def test_a_large_scenario_waits_to_be_asked_for_its_frontier():
     assert "1,380 units" in at.info[0].value
     assert [b.label for b in at.button] == ["Compute the frontier"]
     assert not at.dataframe
+
+
+def test_a_scenario_that_cannot_be_shown_says_why_on_every_page(monkeypatch):
+    """A solver failure or a scenario refused after loading (neither reachable from a
+    shipped scenario) is reported on the page, never as a traceback: the results and
+    frontier pages show the reason alone, Compare names the scenario and goes on."""
+    import app_pages.state as state
+    from model import Problem, ScenarioError, SolveError
+
+    at = start()
+    monkeypatch.setattr(state, "solve_ref", lambda ref: (_ for _ in ()).throw(SolveError("HiGHS said no")))
+    go(at, "results")
+    assert [e.value for e in at.error] == [
+        "The solver failed on this scenario (a fault of the model or solver, not of your input; please report "
+        "it): HiGHS said no"]
+    assert not at.title
+
+    refused = ScenarioError([Problem("tianjin-2006.toml", "city.ceiling_yuan", "must be checked")])
+    monkeypatch.setattr(state, "frontier_of", lambda ref: (_ for _ in ()).throw(refused))
+    go(at, "frontier")
+    assert [e.value for e in at.error] == ["This scenario cannot be used:"]
+    assert frame(at, "file")["rule"].tolist() == ["must be checked"]
+
+    ok(at.switch_page("app_pages/compare.py").run())
+    errors = [e.value for e in at.error]
+    assert errors and all(e.startswith("Tianjin 2006") and e.endswith("HiGHS said no") for e in errors)
