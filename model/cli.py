@@ -429,11 +429,16 @@ def _add_batch_commands(commands, scenario_args) -> None:
 
     bench = commands.add_parser(
         "bench", help="measure the fast path against a PuLP+CBC rebuild per scenario",
-        description="Run one batch (a sweep of the default scenario's ceiling) through the matrix-form "
+        description="Run one batch (a grid of the default scenario's ceiling and district capacity "
+                    "indexation) through the matrix-form "
                     "HiGHS path and through PuLP+CBC rebuilt per scenario, in this process, and print "
                     "scenarios per second, their ratio, the rate with --jobs workers, the 1,380-community "
                     "solve time and the peak memory of a Monte Carlo run, as medians over --repeat runs.")
-    bench.add_argument("--points", type=int, default=400, metavar="N", help="fast-path batch size (default 400)")
+    bench.add_argument("--points", type=int, default=400, metavar="N",
+                       help="ceilings in the batch, 50-200 %% of the default total (default 400)")
+    bench.add_argument("--grid", type=int, default=10, metavar="K",
+                       help="capacity indexations (0 to 1) the ceilings are swept for: the batch has "
+                            "N x K points (default 10; 1: the scenario's own indexation only)")
     bench.add_argument("--cbc-points", type=int, default=20, metavar="N",
                        help="points solved through PuLP+CBC (default 20: about 5 s each repetition)")
     bench.add_argument("--repeat", type=int, default=3, metavar="R", help="repetitions (default 3; medians)")
@@ -500,12 +505,12 @@ def _montecarlo(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from .bench import run_bench
 
-    for name in ("points", "cbc_points", "repeat", "jobs", "mc_draws"):
+    for name in ("points", "grid", "cbc_points", "repeat", "jobs", "mc_draws"):
         if getattr(args, name) < 1:
             raise ScenarioError([Problem(f"--{name.replace('_', '-')}", str(getattr(args, name)),
                                          "must be at least 1")])
     for line in run_bench(points=args.points, cbc_points=args.cbc_points, repeat=args.repeat, jobs=args.jobs,
-                          mc_draws=args.mc_draws, communities=not args.skip_communities):
+                          mc_draws=args.mc_draws, communities=not args.skip_communities, grid=args.grid):
         print(line, flush=True)
     return EXIT_OK
 
