@@ -24,7 +24,7 @@ import pandas as pd
 from .errors import Problem, ScenarioError
 from .scenario import Override, Scenario
 from .schema import DISTRICT_COLUMNS_BY_NAME, UNIT_DATA_COLUMNS, Column, Param, parameter_for
-from .validation import check_cell_number, check_districts, check_parameter_rules, check_value
+from .validation import RULE_KEYS, check_cell_number, check_districts, check_parameter_rules, check_value
 
 #: Parameters whose change moves the office or service-room standards that the
 #: row rules of the committee data compare areas with.
@@ -132,6 +132,11 @@ class PointMaker:
         self._row_checks = any(t.column is not None and t.column.name in UNIT_DATA_COLUMNS for t in targets)
         self._all_rows = any(t.key in _STANDARD_KEYS for t in targets)
         self._district_position = {d: i for i, d in enumerate(base.districts.index)}
+        self._integer = {t.key: t.integer for t in targets}
+        # The rules between parameters read only RULE_KEYS: while a batch sets none of
+        # them, every point gets the base's answer (computed once).
+        self._rules_vary = any(t.key in RULE_KEYS for t in targets)
+        self._base_rule_problems = check_parameter_rules(base.params, self._file_of)
 
     def scenario(self, values: Mapping[str, float], label: str | Callable[[], str] = "") -> Scenario:
         """The base scenario with ``values`` ({target key: number}) set, checked.
@@ -151,7 +156,7 @@ class PointMaker:
         for key, value in values.items():
             target = self.targets[key]
             value = float(value)
-            if target.integer:
+            if self._integer[key]:
                 if value != round(value):
                     problems.append(Problem(where(), key, f"must be a whole number, got {value:g}"))
                     continue
@@ -173,8 +178,9 @@ class PointMaker:
         if not problems:
             # Each value was checked above, and a point sets only keys the base
             # scenario has (see resolve): what remains are the rules between keys.
-            problems += [Problem(where(), p.where, p.rule)
-                         for p in check_parameter_rules(params, self._file_of)]
+            rule_problems = (check_parameter_rules(params, self._file_of) if self._rules_vary
+                             else self._base_rule_problems)
+            problems += [Problem(where(), p.where, p.rule) for p in rule_problems]
         districts = self.base.districts
         if columns and not problems:
             districts = _with_columns(districts, columns, self._district_position)
