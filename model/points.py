@@ -6,8 +6,9 @@ re-validates every file, which costs tens of milliseconds; :class:`PointMaker`
 checks the varied keys once (:func:`resolve`), then builds each point's scenario
 by replacing those values in the base scenario's parameters and tables and
 re-checking only what they can break: each value against its key's type and
-range, the cross-field rules of the parameters (:func:`check_parameters`), and the
-row rules of any district or unit row whose committee data changed. A point with
+range, the cross-field rules of the parameters (:func:`check_parameter_rules`; run
+once for the base when the batch sets none of the keys they read, ``RULE_KEYS``), and
+the row rules of any district or unit row whose committee data changed. A point with
 a problem raises :class:`~model.errors.ScenarioError` naming the origin, the key
 and the rule.
 """
