@@ -196,7 +196,8 @@ class _Engine:
         the base's compliance counter if it applies to the point, and whether the LP
         is the base's with other bounds (the same columns and rows)."""
         if self.limits_only:
-            form = formulation_with_money_limits(self.form, inputs_with_money_limits(self.inputs, scenario))
+            inputs = inputs_with_money_limits(self.inputs, scenario, base=self.batch.scenario)
+            form = formulation_with_money_limits(self.form, inputs)
             if form is not None:
                 return form, self.counter, True
         # Another structure (a horizon total set where the base has none), or other keys.
@@ -393,9 +394,10 @@ def _ceiling_keys(first: int, last: int) -> tuple[str, ...]:
 def ceiling_by_year(profile: np.ndarray, total: float) -> np.ndarray:
     """Yearly ceilings summing to ``total`` in the proportions of ``profile`` (even if all zero)."""
     profile = np.asarray(profile, dtype=float)
-    if profile.sum() <= 0:
+    profile_total = profile.sum()
+    if profile_total <= 0:
         return np.full(profile.size, total / profile.size)
-    return profile * (total / profile.sum())
+    return profile * (total / profile_total)
 
 
 def parse_param(text: str) -> tuple[str, float, float, int] | Problem:

@@ -35,6 +35,7 @@ Objective, lexicographic (minimised in turn, each stage's optimum then fixed):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -196,10 +197,15 @@ class LinearProgram:
     def with_bounds_of(self, bounds: dict[str, tuple]) -> LinearProgram:
         """A copy whose row blocks get new bounds, ``{name: (lower, upper)}`` (None: kept);
         the rest is shared, read-only."""
+        unknown = bounds.keys() - self.row_blocks.keys()
+        if unknown:
+            raise KeyError(f"no row block {sorted(unknown)[0]!r}")
         row_lower, row_upper = list(self.row_lower), list(self.row_upper)
-        parts = {name: i for i, name in enumerate(self.row_blocks)}
-        for name, (lower, upper) in bounds.items():
-            part, size = parts[name], self.row_blocks[name].size
+        for part, (name, block) in enumerate(self.row_blocks.items()):  # part: the block's bound arrays
+            if name not in bounds:
+                continue
+            lower, upper = bounds[name]
+            size = block.size
             if lower is not None:
                 row_lower[part] = _filled(lower, size)
             if upper is not None:
@@ -238,9 +244,9 @@ class LinearProgram:
 
 def _filled(value, n: int) -> np.ndarray:
     """``value`` (a number or ``n`` numbers) as a new float array of length ``n``."""
-    if np.ndim(value) == 0:
-        return np.full(n, float(value))
     out = np.array(value, dtype=float)
+    if out.ndim == 0:
+        return np.full(n, float(value))
     if out.shape != (n,):
         out = np.broadcast_to(out, (n,)).copy()
     return out
@@ -432,7 +438,7 @@ def with_money_limits(form: Formulation, inputs: ModelInputs) -> Formulation | N
     None when a horizon total appears or disappears: that is another structure,
     for :func:`formulate`.
     """
-    if np.isfinite(inputs.total_ceiling) != np.isfinite(form.inputs.total_ceiling):
+    if math.isfinite(inputs.total_ceiling) != math.isfinite(form.inputs.total_ceiling):
         return None
     bounds = {name: MONEY_LIMIT_ROWS[name](inputs) for name in MONEY_LIMIT_ROWS if name in form.lp.row_blocks}
     edited = Formulation(lp=form.lp.with_bounds_of(bounds), inputs=inputs, closed=form.closed,

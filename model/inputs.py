@@ -22,6 +22,7 @@ district already spends.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 
@@ -217,16 +218,36 @@ MONEY_LIMIT_PARAMS = frozenset({"city.ceiling_yuan", "city.total_ceiling_yuan", 
 MONEY_LIMIT_COLUMNS = frozenset({"capacity_yuan"})
 
 
-def with_money_limits(inputs: ModelInputs, scenario: Scenario) -> ModelInputs:
+def with_money_limits(inputs: ModelInputs, scenario: Scenario, base: Scenario | None = None) -> ModelInputs:
     """``inputs`` with the capacity and ceilings of ``scenario``.
 
     For a ``scenario`` that differs from the one ``inputs`` were built from only in
     :data:`MONEY_LIMIT_PARAMS` and :data:`MONEY_LIMIT_COLUMNS`: then this equals
-    ``build_inputs(scenario)`` (tested), at a fraction of its cost.
+    ``build_inputs(scenario)`` (tested), at a fraction of its cost. ``base``: that
+    scenario, if known; when ``scenario`` holds the very same district table and
+    parameter values that :func:`fiscal_capacity` reads (a ceiling sweep), the
+    capacity is ``inputs.capacity`` itself, not computed again.
     """
     ceiling, total_ceiling = city_ceiling(scenario, inputs.years)
-    return inputs.replaced(capacity=fiscal_capacity(scenario, inputs.years), ceiling=ceiling,
-                           total_ceiling=total_ceiling)
+    if base is not None and _same_capacity_inputs(scenario, base, inputs.years):
+        capacity = inputs.capacity
+    else:
+        capacity = fiscal_capacity(scenario, inputs.years)
+    return inputs.replaced(capacity=capacity, ceiling=ceiling, total_ceiling=total_ceiling)
+
+
+def _same_capacity_inputs(scenario: Scenario, base: Scenario, years: list[int]) -> bool:
+    """Whether :func:`fiscal_capacity` reads the same objects in both scenarios (a
+    scenario's tables are never edited in place, so the same objects mean the same
+    numbers; a value set again, even to an equal number, counts as changed)."""
+    return scenario.districts is base.districts and all(
+        scenario.params[key] is base.params[key] for key in _capacity_keys(tuple(years)))
+
+
+@functools.cache
+def _capacity_keys(years: tuple[int, ...]) -> tuple[str, ...]:
+    """The parameters :func:`fiscal_capacity` reads for ``years``."""
+    return ("districts.capacity_indexation", *(f"city.budget_revenue_100m_yuan.{y}" for y in years))
 
 
 def build_inputs(scenario: Scenario) -> ModelInputs:

@@ -6,15 +6,15 @@ re-validates every file, which costs tens of milliseconds; :class:`PointMaker`
 checks the varied keys once (:func:`resolve`), then builds each point's scenario
 by replacing those values in the base scenario's parameters and tables and
 re-checking only what they can break: each value against its key's type and
-range, the cross-field rules of the parameters (:func:`check_parameters`), and the
-row rules of any district or unit row whose committee data changed. A point with
+range, the cross-field rules of the parameters (:func:`check_parameter_rules`; run
+once for the base when the batch sets none of the keys they read, ``RULE_KEYS``), and
+the row rules of any district or unit row whose committee data changed. A point with
 a problem raises :class:`~model.errors.ScenarioError` naming the origin, the key
 and the rule.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +25,7 @@ import pandas as pd
 from .errors import Problem, ScenarioError
 from .scenario import Override, Scenario
 from .schema import DISTRICT_COLUMNS_BY_NAME, UNIT_DATA_COLUMNS, Column, Param, parameter_for
-from .validation import check_cell_number, check_districts, check_parameter_rules, check_value
+from .validation import RULE_KEYS, check_cell_number, check_districts, check_parameter_rules, check_value
 
 #: Parameters whose change moves the office or service-room standards that the
 #: row rules of the committee data compare areas with.
@@ -133,6 +133,11 @@ class PointMaker:
         self._row_checks = any(t.column is not None and t.column.name in UNIT_DATA_COLUMNS for t in targets)
         self._all_rows = any(t.key in _STANDARD_KEYS for t in targets)
         self._district_position = {d: i for i, d in enumerate(base.districts.index)}
+        self._integer = {t.key: t.integer for t in targets}
+        # The rules between parameters read only RULE_KEYS: while a batch sets none of
+        # them, every point gets the base's answer (computed once).
+        self._rules_vary = any(t.key in RULE_KEYS for t in targets)
+        self._base_rule_problems = check_parameter_rules(base.params, self._file_of)
 
     def scenario(self, values: Mapping[str, float], label: str | Callable[[], str] = "") -> Scenario:
         """The base scenario with ``values`` ({target key: number}) set, checked.
@@ -152,7 +157,7 @@ class PointMaker:
         for key, value in values.items():
             target = self.targets[key]
             value = float(value)
-            if target.integer:
+            if self._integer[key]:
                 if value != round(value):
                     problems.append(Problem(where(), key, f"must be a whole number, got {value:g}"))
                     continue
@@ -174,8 +179,9 @@ class PointMaker:
         if not problems:
             # Each value was checked above, and a point sets only keys the base
             # scenario has (see resolve): what remains are the rules between keys.
-            problems += [Problem(where(), p.where, p.rule)
-                         for p in check_parameter_rules(params, self._file_of)]
+            rule_problems = (check_parameter_rules(params, self._file_of) if self._rules_vary
+                             else self._base_rule_problems)
+            problems += [Problem(where(), p.where, p.rule) for p in rule_problems]
         districts = self.base.districts
         if columns and not problems:
             districts = _with_columns(districts, columns, self._district_position)
@@ -189,7 +195,12 @@ class PointMaker:
             problems += [Problem(where(), p.where, p.rule) for p in check_districts(rows, params, where())]
         if problems:
             raise ScenarioError(problems)
-        point = dataclasses.replace(self.base, params=params, districts=districts, overrides=tuple(overrides))
+        # dataclasses.replace(self.base, params=..., districts=..., overrides=...) at a
+        # fraction of its cost: Scenario's __init__ only stores its fields (it checks
+        # nothing), so the point is the base's fields with these three and a new cache.
+        point = object.__new__(Scenario)
+        point.__dict__.update(self.base.__dict__, params=params, districts=districts, overrides=tuple(overrides),
+                              _arrays={})
         # Columns read as arrays stay valid unless this point replaced them.
         changed = [(table, name) for name in columns for table in ("districts", "units")]
         return point.keep_columns_of(self.base, changed)

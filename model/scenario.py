@@ -142,7 +142,10 @@ class Scenario:
         """Reuse ``base``'s cached columns, except ``changed`` ones (a variant made
         by replacing values, see :class:`model.points.PointMaker`); returns self."""
         changed = set(changed)
-        self._arrays.update({k: v for k, v in base._arrays.items() if k not in changed})
+        if changed:
+            self._arrays.update({k: v for k, v in base._arrays.items() if k not in changed})
+        else:
+            self._arrays.update(base._arrays)
         return self
 
     def __getstate__(self) -> dict[str, Any]:

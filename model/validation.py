@@ -110,6 +110,13 @@ def check_parameters(params: Mapping[str, Any], file_of: Mapping[str, str]) -> l
     return problems + _rules_between(params, file_of, horizon_ok)
 
 
+#: The parameters that the rules between parameters (:func:`check_parameter_rules`) read:
+#: a batch point that sets none of them gets the base scenario's answer.
+RULE_KEYS = frozenset({"scenario.first_year", "scenario.last_year", "office_space.deadline",
+                       "service_space.deadline", "member_subsidy.minimum_wage_from", "social_insurance.deadline",
+                       "social_insurance.base_floor_share", "social_insurance.base_ceiling_share"})
+
+
 def check_parameter_rules(params: Mapping[str, Any], file_of: Mapping[str, str]) -> list[Problem]:
     """Only the rules between parameters of :func:`check_parameters`: the horizon's
     order, deadlines inside it, the insurance base's floor below its ceiling.

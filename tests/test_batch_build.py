@@ -24,7 +24,7 @@ from model.inputs import build_inputs
 from model.inputs import with_money_limits as inputs_with_money_limits
 from model.points import PointMaker, resolve
 from model.results import ComplianceCounter, compliance_counts
-from model.validation import check_parameters
+from model.validation import RULE_KEYS, check_parameter_rules, check_parameters
 
 from .conftest import FIXTURES, SCENARIOS
 
@@ -175,6 +175,59 @@ def test_money_limit_points_build_the_lp_that_formulate_builds(path, total):
             assert np.array_equal(getattr(got, name), getattr(fresh, name)), name
         for a, b in zip(got.costs, fresh.costs):
             assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("varied", ["ceiling", "indexation", "revenue", "capacity"])
+def test_money_limit_points_given_their_base_reuse_its_capacity_only_when_nothing_it_reads_moved(varied):
+    """With the base scenario passed, a point that leaves revenue, indexation and the
+    district table as they are keeps the base's capacity array; any of them set, it is
+    computed again; either way the inputs are build_inputs' number for number."""
+    scenario = load_scenario(SCENARIOS / "tianjin-2006.toml")
+    base_inputs = build_inputs(scenario)
+    rng = np.random.default_rng(7)
+    values = {k: v for k, v in money_limit_values(rng, scenario, False).items()
+              if {"ceiling": "city.ceiling_yuan.", "indexation": "districts.capacity_indexation",
+                  "revenue": "city.budget_revenue_100m_yuan.", "capacity": "districts."}[varied] in k
+              and (varied != "capacity" or k.endswith(".capacity_yuan"))}
+    assert values
+    point = money_limit_maker(scenario).scenario(values)
+    inputs = inputs_with_money_limits(base_inputs, point, base=scenario)
+    assert (inputs.capacity is base_inputs.capacity) == (varied == "ceiling")
+    assert_same_inputs(inputs, build_inputs(point))
+
+
+def test_the_rules_between_parameters_read_only_rule_keys():
+    """A point that sets none of RULE_KEYS gets the base's answer without the rules
+    being run again: that holds only if the rules read nothing else."""
+
+    class Reads(dict):
+        def __init__(self, *args):
+            super().__init__(*args)
+            self.read = set()
+
+        def get(self, key, default=None):
+            self.read.add(key)
+            return super().get(key, default)
+
+        def __getitem__(self, key):
+            self.read.add(key)
+            return super().__getitem__(key)
+
+    base = load_scenario(SCENARIOS / "tianjin-2006.toml").params
+    for params in (base, {**base, "office_space.deadline": 1990,
+                          "social_insurance.base_floor_share": base["social_insurance.base_ceiling_share"] + 1}):
+        reads = Reads(params)
+        problems = check_parameter_rules(reads, {})
+        assert reads.read and reads.read <= RULE_KEYS
+    assert {p.where for p in problems} == {"office_space.deadline", "social_insurance.base_floor_share"}
+
+
+def test_points_that_set_no_rule_key_report_the_base_scenarios_rule_problems():
+    scenario = load_scenario(SCENARIOS / "tianjin-2006.toml")
+    broken = dataclasses.replace(scenario, params={**scenario.params, "office_space.deadline": 1990})
+    maker = money_limit_maker(broken)
+    with pytest.raises(ScenarioError, match="office_space.deadline"):
+        maker.scenario({"districts.capacity_indexation": 0.5}, "point 3")
 
 
 def test_a_horizon_total_where_the_base_has_none_is_another_structure():
