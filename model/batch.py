@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .constants import PROGRAMS, Stage
+from .constants import DEFAULT_CHUNK, PROGRAMS, Stage
 from .errors import Problem, ScenarioError
 from .fast import FastSolver
 from .formulation import Formulation, formulate
@@ -44,7 +44,6 @@ from .results import UNMET_TOLERANCE_YUAN, ComplianceCounter, Result, make_resul
 from .scenario import Scenario
 from .solvers import LPSolution
 
-DEFAULT_CHUNK = 50
 
 Progress = Callable[[int], None]
 

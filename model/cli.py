@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .constants import PROGRAMS, SolverName, Status
+from .constants import DEFAULT_CHUNK, PROGRAMS, SolverName, Status
 from .comparison import Options, compare_options, comparison_tables
 from .compare import headline, headline_table
 from .diagnosis import Diagnosis, diagnose
@@ -394,8 +394,8 @@ def _add_batch_commands(commands, scenario_args) -> None:
                        help="local worker processes (default: all cores; 1: this process)")
         p.add_argument("--dask", metavar="ADDRESS",
                        help="run on an existing Dask cluster, e.g. tcp://127.0.0.1:8786 (instead of --jobs)")
-        p.add_argument("--chunk-size", type=int, default=50, metavar="N",
-                       help="points per task (default 50); results depend on it, not on --jobs or --dask")
+        p.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK, metavar="N",
+                       help=f"points per task (default {DEFAULT_CHUNK}); results depend on it, not on --jobs or --dask")
         p.add_argument("--first-solver", choices=["simplex", "ipm"], default="simplex",
                        help="HiGHS algorithm for each chunk's cold solves (ipm: large community-level models)")
         p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")

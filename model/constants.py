@@ -80,3 +80,9 @@ class MinWageTier(StrEnum):
 
     CITY = "city"
     COUNTY = "county"
+
+
+#: Points per chunk of a batch (sweep, Monte Carlo). Each chunk starts again from the
+#: base scenario's optimal bases (about 6 ms for a city-level point), so larger chunks
+#: restart less often; 100 still spreads batches of a few hundred points over workers.
+DEFAULT_CHUNK = 100

@@ -225,7 +225,7 @@ def test_bench_reports_every_figure_it_promises():
     (figures themselves are the machine's; no speed is asserted)."""
     import re
 
-    done = budgetsim("bench", "--points", "40", "--grid", "2", "--cbc-points", "2", "--repeat", "1",
+    done = budgetsim("bench", "--points", "60", "--grid", "2", "--cbc-points", "2", "--repeat", "1",
                      "--mc-draws", "20", "--skip-communities")
     assert done.returncode == 0, done.stderr
     out = done.stdout
@@ -233,8 +233,8 @@ def test_bench_reports_every_figure_it_promises():
     cbc = float(re.search(r"rebuilt per scenario \(2 points\): ([\d,.]+) scenarios/s", out).group(1).replace(",", ""))
     ratio = float(re.search(r"ratio fast / PuLP\+CBC: ([\d,.]+)x", out).group(1).replace(",", ""))
     assert ratio == pytest.approx(fast / cbc, rel=0.05)  # printed rounded
-    assert "2 capacity indexations (0 to 1) x 40 ceilings" in out and "80 points" in out
-    assert re.search(r"2 worker processes, the same 80 points: [\d,]+ scenarios/s including worker start-up, "
+    assert "2 capacity indexations (0 to 1) x 60 ceilings" in out and "120 points" in out
+    assert re.search(r"2 worker processes, the same 120 points: [\d,]+ scenarios/s including worker start-up, "
                      r"[\d,]+ scenarios/s once running", out)
     assert re.search(r"Monte Carlo, 20 draws .* peak memory [\d,]+ MiB", out)
     assert "machine: " in out and "load average" in out
