@@ -440,7 +440,7 @@ def _add_batch_commands(commands, scenario_args) -> None:
                        help="capacity indexations (0 to 1) the ceilings are swept for: the batch has "
                             "N x K points (default 10; 1: the scenario's own indexation only)")
     bench.add_argument("--cbc-points", type=int, default=20, metavar="N",
-                       help="points solved through PuLP+CBC (default 20: about 5 s each repetition)")
+                       help="points solved through PuLP+CBC (default 20: about 3-4 s each repetition)")
     bench.add_argument("--repeat", type=int, default=3, metavar="R", help="repetitions (default 3; medians)")
     bench.add_argument("--jobs", type=int, default=2, metavar="N", help="workers for the parallel rate (default 2)")
     bench.add_argument("--mc-draws", type=int, default=2000, metavar="N",
