@@ -680,5 +680,3 @@ def unit_label(unit: str) -> str:
 
 def rule_label(rule: str) -> str:
     return _pick(RULE_LABELS.get(rule, (rule, rule)))
-
-

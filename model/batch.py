@@ -76,13 +76,14 @@ class _Solved:
 
     def __init__(self, form: Formulation, counter: ComplianceCounter):
         self.form, self.counter = form, counter
+        self.ceiling_rows = form.lp.rows_of("ceiling")  # the rows whose duals price the ceiling
         self.x: list[np.ndarray] = []
         self.soft_points: list[float] = []
         self.soft_duals: list[np.ndarray] = []  # of the ceiling rows
         self.hard_duals: list[np.ndarray] = []
 
     def add(self, solution: LPSolution) -> _Solved:
-        rows = self.form.lp.rows_of("ceiling")
+        rows = self.ceiling_rows
         self.x.append(solution.x)
         self.soft_points.append(-solution.objectives[Stage.SOFT])
         self.soft_duals.append(solution.duals[Stage.SOFT][rows])

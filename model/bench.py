@@ -57,9 +57,10 @@ def run_bench(points: int = 400, cbc_points: int = 20, repeat: int = 3, jobs: in
     yield f"machine: {machine['uname']}"
     yield f"cpu: {machine['cpu']}, {machine['cores']} cores; load average {_load()}"
     sweep = _sweep(points, grid)
-    total = sum(sweep.ceiling_profile)
+    ceilings = sweep.grids[-1]
+    ceiling_step = ceilings[1] - ceilings[0] if ceilings.size > 1 else 0.0
     shape = (f"{grid} capacity indexations (0 to 1) x {points} ceilings" if grid > 1 else f"{points} ceilings")
-    yield (f"batch: default scenario, {shape} (50-200 % of its total, steps of {1.5 * total / max(points - 1, 1):,.0f} "
+    yield (f"batch: default scenario, {shape} (50-200 % of its total, steps of {ceiling_step:,.0f} "
            f"yuan), {sweep.size:,} points, the whole three-stage model at each; medians of {repeat} runs")
 
     run_chunk(sweep, 0, 1)  # the engine (and its base solve) is built once, outside the timing
