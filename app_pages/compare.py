@@ -21,8 +21,8 @@ from app_pages.ui import (
     value_text,
 )
 from model import Result, Scenario, ScenarioError, SolveError
-from model.baselines import RULES
-from model.compare import (
+from model.analysis.baselines import RULES
+from model.analysis.compare import (
     differences,
     district_changes,
     headline,
@@ -31,7 +31,7 @@ from model.compare import (
     program_changes,
     unit_of,
 )
-from model.links import MAX_COMPARED, ScenarioRef
+from model.scenario.links import MAX_COMPARED, ScenarioRef
 
 
 def options() -> dict[str, ScenarioRef]:

@@ -1,7 +1,7 @@
 """Decision-analysis sections of the Results page: why hard targets fail and what would fix
 it, what a million buys and what targets cost, and equity between districts.
 
-UI only: every number comes from ``model.diagnosis``, ``model.sensitivity`` and the
+UI only: every number comes from ``model.analysis.diagnosis``, ``model.analysis.sensitivity`` and the
 result's equity tables, through the cached calls in :mod:`app_pages.state`.
 """
 
@@ -19,11 +19,11 @@ from app_pages import state
 from app_pages.i18n import TEXT, group_label, param_label, program_label, requirement_label, t, unit_label
 from app_pages.ui import WAN, district_names, money, number, pct, pts, table_height, tables_section, wan
 from model import Result, Scenario, Status
-from model.compare import unit_of
-from model.diagnosis import Diagnosis
-from model.frontier import MISSING_TOLERANCE
-from model.links import ScenarioRef
-from model.sensitivity import Sensitivity
+from model.analysis.compare import unit_of
+from model.analysis.diagnosis import Diagnosis
+from model.analysis.frontier import MISSING_TOLERANCE
+from model.scenario.links import ScenarioRef
+from model.analysis.sensitivity import Sensitivity
 
 #: Rows of "where the next million goes" smaller than this either way are left out of the
 #: screen (they round to 0.0 in 10k yuan); the download keeps every row.

@@ -11,11 +11,11 @@ from app_pages import state
 from app_pages.i18n import language, program_label, t
 from app_pages.ui import WAN, money, number, show_failure, table_height
 from model import ScenarioError, SolveError
-from model.briefing import MILLION, frontier_step
+from model.analysis.briefing import MILLION, frontier_step
 from model.constants import PROGRAMS
 from model.export import csv_bytes, excel_bytes
-from model.frontier import MISSING_TOLERANCE, Frontier
-from model.scenario_text import safe_stem
+from model.analysis.frontier import MISSING_TOLERANCE, Frontier
+from model.scenario.text import safe_stem
 
 TODAY_COLOUR = "#d62728"
 MARK_COLOUR = "#6b6b6b"
@@ -288,7 +288,7 @@ def main() -> None:
     st.subheader(t("fr_method_heading"))
     st.markdown(t("fr_method"))
     if language() != "zh":
-        st.caption(f"`model.frontier`: {frontier.method}")
+        st.caption(f"`model.analysis.frontier`: {frontier.method}")
 
 
 main()

@@ -28,8 +28,8 @@ from app_pages.ui import (
     wan,
 )
 from model import Result, Scenario, ScenarioError, SolveError, Status
-from model.compare import district_changes, headline, input_differences, targets, unit_of
-from model.scenario_text import safe_stem
+from model.analysis.compare import district_changes, headline, input_differences, targets, unit_of
+from model.scenario.text import safe_stem
 
 
 def headline_section(scenario: Scenario, result: Result, previous: pd.Series | None,

@@ -19,9 +19,9 @@ from app_pages.i18n import column_label, group_label, language, param_label, t, 
 from app_pages.ui import show_problems
 from model import Problem, Scenario, ScenarioError
 from model.export import zip_bytes
-from model.links import ScenarioRef
-from model.scenario_text import main_candidates, read_uploads, safe_stem, scenario_to_files
-from model.schema import DISTRICT_COLUMNS, DISTRICT_COLUMNS_BY_NAME, PARAMETERS, Param
+from model.scenario.links import ScenarioRef
+from model.scenario.text import main_candidates, read_uploads, safe_stem, scenario_to_files
+from model.scenario.schema import DISTRICT_COLUMNS, DISTRICT_COLUMNS_BY_NAME, PARAMETERS, Param
 
 #: Parameters shown in 10k yuan (万元) instead of yuan: city-level sums.
 PARAM_SCALE = {"city.ceiling_yuan": 1e4, "city.total_ceiling_yuan": 1e4}

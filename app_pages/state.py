@@ -1,6 +1,6 @@
 """The session's state: current scenario, drafts, saved and uploaded scenarios, the link.
 
-Scenarios are held as :class:`model.links.ScenarioRef` (plain, hashable data).
+Scenarios are held as :class:`model.scenario.links.ScenarioRef` (plain, hashable data).
 Loading and solving are cached with ``st.cache_data`` on plain data - the main
 file's name, every file's text and the overrides as ``(key, value text)`` tuples -
 so switching pages or languages never solves again.
@@ -25,11 +25,11 @@ from model import (
     shipped_scenarios,
     solve,
 )
-from model.comparison import baseline_options
-from model.diagnosis import Diagnosis, diagnose
-from model.frontier import Frontier, compute_frontier
-from model.links import LinkState, ScenarioRef, decode_state, encode_state
-from model.sensitivity import Sensitivity, sensitivity
+from model.analysis.options import baseline_options
+from model.analysis.diagnosis import Diagnosis, diagnose
+from model.analysis.frontier import Frontier, compute_frontier
+from model.scenario.links import LinkState, ScenarioRef, decode_state, encode_state
+from model.analysis.sensitivity import Sensitivity, sensitivity
 
 from .i18n import DEFAULT_LANGUAGE, LANG_KEY, LANGUAGES, t
 
@@ -152,7 +152,7 @@ def sensitivity_of(ref: ScenarioRef) -> Sensitivity:
 
 
 def baselines_of(ref: ScenarioRef) -> dict[str, Result]:
-    """The rule-based baselines of a reference's scenario, by rule (``model.baselines.Rule`` value)."""
+    """The rule-based baselines of a reference's scenario, by rule (``model.analysis.baselines.Rule`` value)."""
     return _baselines(ref.base, files_of(ref), ref.overrides)
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from model import Problem, Result, Scenario, ScenarioError, SolveError
-from model.schema import parameter_for
+from model.scenario.schema import parameter_for
 from model.export import csv_bytes, excel_bytes
 
 from .i18n import TEXT, column_label, language, param_label, program_label, requirement_label, t

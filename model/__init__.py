@@ -1,26 +1,34 @@
 """budgetsim: budget and subsidy allocation for residents' committees.
 
-The public API::
+The public Python API, in one place (``docs/architecture.md`` shows the packages
+behind it)::
 
     from model import load_scenario, solve
     scenario = load_scenario("scenarios/tianjin-2006.toml", {"city.ceiling_yuan.2007": 3e7})
-    result = solve(scenario)              # HiGHS; solver="cbc" for CBC
+    result = solve(scenario)              # HiGHS, matrix form; solver="cbc": the PuLP reference
     result.status, result.allocation, result.compliance, result.money
+
+    from model import compute_frontier, sensitivity, diagnose, solve_baselines
+    frontier = compute_frontier(scenario)           # what each total ceiling buys
+    analysis = sensitivity(scenario, result)        # prices, ranges, the next million
+    why = diagnose(scenario, result)                # None when every hard target is met
+
+Batches (sweeps, Monte Carlo) are in :mod:`model.batch`; the command line in
+:mod:`model.cli`.
 """
 
-__version__ = "0.1.0"
-
-from .constants import PROGRAMS, Program, Requirement, SolverName, Status  # noqa: E402
-from .errors import Problem, ScenarioError, SolveError  # noqa: E402
-from .inputs import ModelInputs, build_inputs  # noqa: E402
-from .io import DEFAULT_SCENARIO, SCENARIO_DIR, scenario_files, shipped_scenarios, write_result  # noqa: E402
-from .pipeline import solve  # noqa: E402
-from .results import Result  # noqa: E402
-from .scenario import Override, Scenario, load_scenario, load_scenario_texts  # noqa: E402
-from .baselines import RULES, Rule, solve_baseline, solve_baselines  # noqa: E402
-from .diagnosis import Diagnosis, diagnose  # noqa: E402
-from .frontier import Frontier, compute_frontier  # noqa: E402
-from .sensitivity import Sensitivity, sensitivity  # noqa: E402
+from .analysis.baselines import solve_baseline, solve_baselines
+from .analysis.diagnosis import Diagnosis, diagnose
+from .analysis.frontier import Frontier, compute_frontier
+from .analysis.sensitivity import Sensitivity, sensitivity
+from .constants import PROGRAMS, RULES, Program, Requirement, Rule, SolverName, Status
+from .errors import Problem, ScenarioError, SolveError
+from .formulation.inputs import ModelInputs, build_inputs
+from .io import DEFAULT_SCENARIO, SCENARIO_DIR, scenario_files, shipped_scenarios, write_result
+from .pipeline import solve, solve_texts
+from .results.result import Result
+from .scenario.scenario import Override, Scenario, load_scenario, load_scenario_texts
+from .version import __version__
 
 __all__ = [
     "PROGRAMS", "ModelInputs", "Override", "Problem", "Program", "Requirement", "Result",
@@ -30,9 +38,3 @@ __all__ = [
     "RULES", "Rule", "solve_baseline", "solve_baselines", "Diagnosis", "diagnose", "Frontier",
     "compute_frontier", "Sensitivity", "sensitivity",
 ]
-
-
-def solve_texts(name: str, files: dict[str, str], overrides=(), solver: str = "highs") -> Result:
-    """Load a scenario from file texts (as the app holds them) and solve it."""
-    scenario = load_scenario_texts(name, lambda n: files[n], overrides, origin="app")
-    return solve(scenario, solver=solver)

@@ -60,6 +60,19 @@ class Status(StrEnum):
     HARD_TARGETS_UNMET = "hard_targets_unmet"
 
 
+class Rule(StrEnum):
+    """Allocation rules a bureau might use instead of the optimiser (see :mod:`model.analysis.baselines`)."""
+
+    STATUS_QUO = "status_quo"
+    EQUAL_PER_COMMITTEE = "equal_per_committee"
+    PRO_RATA_GAP = "pro_rata_gap"
+    PER_CAPITA = "per_capita"
+    EQUALISATION = "equalisation"
+
+
+RULES: tuple[Rule, ...] = tuple(Rule)
+
+
 class SolverName(StrEnum):
     """LP solvers the PuLP reference path can call."""
 

@@ -14,12 +14,17 @@ import os
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import pandas as pd
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .results import Result
+
+class Writable(Protocol):
+    """What :func:`write_result` writes: a result's JSON summary and its tables."""
+
+    def summary(self) -> dict[str, Any]: ...
+
+    def tables(self) -> Mapping[str, pd.DataFrame]: ...
 
 
 def text_reader(folder: Path) -> Callable[[str], str]:
@@ -85,7 +90,7 @@ def write_csv(path: Path, frame: pd.DataFrame) -> None:
     write_text(path, frame.to_csv(index=False, lineterminator="\n"))
 
 
-def write_result(result: Result, out_dir: Path, extra_summary: Mapping[str, Any] | None = None,
+def write_result(result: Writable, out_dir: Path, extra_summary: Mapping[str, Any] | None = None,
                  extra_tables: Mapping[str, pd.DataFrame] | None = None) -> list[Path]:
     """Write ``summary.json`` and the result tables as CSV into ``out_dir``.
 

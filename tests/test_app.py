@@ -11,12 +11,12 @@ from streamlit.testing.v1 import AppTest
 
 import model.pipeline
 from model import load_scenario, solve
-from model.baselines import RULES, solve_baseline
-from model.compare import program_changes
-from model.diagnosis import extra_ceiling
-from model.frontier import compute_frontier
-from model.inputs import build_inputs
-from model.sensitivity import sensitivity
+from model.analysis.baselines import RULES, solve_baseline
+from model.analysis.compare import program_changes
+from model.analysis.diagnosis import extra_ceiling
+from model.analysis.frontier import compute_frontier
+from model.formulation.inputs import build_inputs
+from model.analysis.sensitivity import sensitivity
 
 from .conftest import FIXTURES, ROOT, SCENARIOS
 

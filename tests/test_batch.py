@@ -12,15 +12,11 @@ import numpy as np
 import pytest
 
 from model import ScenarioError, load_scenario, solve
-from model.batch import (
-    MonteCarlo,
-    ceiling_by_year,
-    make_montecarlo,
-    make_sweep,
-    record_columns,
-    run_batch,
-)
-from model.runs import write_montecarlo, write_sweep
+from model.batch.montecarlo import MonteCarlo, make_montecarlo
+from model.batch.parallel import run_batch
+from model.batch.records import record_columns
+from model.batch.sweep import ceiling_by_year, make_sweep
+from model.batch.output import write_montecarlo, write_sweep
 
 from .conftest import DEFAULT, FIXTURES, SCENARIOS
 

@@ -15,16 +15,19 @@ import numpy as np
 import pytest
 
 from model import ScenarioError, load_scenario
-from model.batch import _Engine, make_sweep, moves_only_money_limits
+from model.batch.engine import _Engine, moves_only_money_limits
+from model.batch.sweep import make_sweep
 from model.constants import PROGRAMS, Program
-from model.fast import describe
-from model.formulation import Labels, formulate
+from model.solve.arrays import describe
+from model.formulation import formulate
+from model.formulation.lp import Labels
 from model.formulation import with_money_limits as formulation_with_money_limits
-from model.inputs import build_inputs
-from model.inputs import with_money_limits as inputs_with_money_limits
-from model.points import PointMaker, resolve
-from model.results import ComplianceCounter, compliance_counts
-from model.validation import RULE_KEYS, check_parameter_rules, check_parameters
+from model.formulation.inputs import build_inputs
+from model.formulation.inputs import with_money_limits as inputs_with_money_limits
+from model.batch.points import PointMaker
+from model.scenario.targets import resolve
+from model.results.compliance import ComplianceCounter, compliance_counts
+from model.scenario.validation import RULE_KEYS, check_parameter_rules, check_parameters
 
 from .conftest import FIXTURES, SCENARIOS
 

@@ -12,8 +12,8 @@ import math
 import pytest
 
 from model import load_scenario
-from model.briefing import current_point, frontier_step
-from model.frontier import compute_frontier
+from model.analysis.briefing import current_point, frontier_step
+from model.analysis.frontier import compute_frontier
 
 from .conftest import FIXTURES
 

@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 
 from model import load_scenario, solve
-from model.diagnosis import extra_ceiling
+from model.analysis.diagnosis import extra_ceiling
 
 from .conftest import DEFAULT, ROOT, SCENARIOS
 

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from model import load_scenario, solve
-from model.baselines import Rule, solve_baseline
-from model.compare import (
+from model.analysis.baselines import Rule, solve_baseline
+from model.analysis.compare import (
     differences,
     district_changes,
     district_summary,
@@ -18,7 +18,7 @@ from model.compare import (
     program_summary,
     targets,
 )
-from model.inputs import build_inputs
+from model.formulation.inputs import build_inputs
 
 from .conftest import FIXTURES, SCENARIOS
 

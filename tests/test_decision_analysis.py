@@ -21,11 +21,11 @@ import numpy as np
 import pytest
 
 from model import Status, load_scenario, solve
-from model.baselines import RULES, Rule, grants, solve_baseline
-from model.diagnosis import diagnose
-from model.frontier import compute_frontier
-from model.inputs import build_inputs
-from model.sensitivity import ceiling_sensitivity, deadline_sensitivity, target_sensitivity
+from model.analysis.baselines import RULES, Rule, grants, solve_baseline
+from model.analysis.diagnosis import diagnose
+from model.analysis.frontier import compute_frontier
+from model.formulation.inputs import build_inputs
+from model.analysis.sensitivity import ceiling_sensitivity, deadline_sensitivity, target_sensitivity
 
 from .conftest import FIXTURES, SCENARIOS
 
@@ -269,7 +269,7 @@ def test_equity_weight_raises_the_worst_coverage(default_scenario, default_resul
 
 
 def test_every_hard_target_row_has_its_price(hand):
-    from model.sensitivity import target_row_prices
+    from model.analysis.sensitivity import target_row_prices
 
     scenario, result = hand
     rows = target_row_prices(scenario, result).set_index(["requirement", "district", "year"])

@@ -17,13 +17,15 @@ import numpy as np
 import pytest
 
 from model import load_scenario, solve
-from model.batch import record_columns, solve_fast, summarise
+from model.batch.records import record_columns, summarise
+from model.pipeline import solve_fast
 from model.constants import Stage
 from model.errors import SolveError
-from model.fast import FastSolver, describe
+from model.solve.arrays import describe
+from model.solve.fast import FastSolver
 from model.formulation import formulate
-from model.inputs import build_inputs
-from model.solvers import solve_lexicographic
+from model.formulation.inputs import build_inputs
+from model.solve.reference import solve_lexicographic
 
 from .conftest import FIXTURES, SCENARIOS
 
@@ -242,7 +244,7 @@ def test_warm_what_if_solves_reach_the_reference_optima(default_scenario):
     """One resolver through other ceilings, a scaled requirement, money added and a
     changed objective: every stage optimum is the reference's."""
     from model.constants import Requirement
-    from model.whatif import Resolver, add_money, scale_requirement, unmet_columns, with_ceiling
+    from model.analysis.whatif import Resolver, add_money, scale_requirement, unmet_columns, with_ceiling
 
     inputs = build_inputs(default_scenario)
     form = formulate(inputs)
@@ -282,7 +284,7 @@ def test_a_stage_taken_from_its_kept_basis_is_what_highs_returns_from_it(default
     LP's bounds, fixing rows included) takes 0 iterations and gives the same duals,
     and the same values for the last stage: also for the stages taken from a kept
     basis without a run."""
-    from model.fast import describe
+    from model.solve.fast import describe
 
     factors = np.concatenate([np.linspace(0.8, 1.2, 50), np.linspace(1.2, 0.8, 17)])
     inputs, lps = _ceiling_lps(default_scenario, factors)

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from model.links import (
+from model.scenario.links import (
     MAX_COMPARED,
     LinkState,
     ScenarioRef,

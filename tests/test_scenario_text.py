@@ -10,7 +10,7 @@ import pytest
 
 from model import load_scenario, load_scenario_texts, scenario_files, solve
 from model.export import zip_bytes
-from model.scenario_text import main_candidates, read_uploads, safe_stem, scenario_to_files
+from model.scenario.text import main_candidates, read_uploads, safe_stem, scenario_to_files
 
 from .conftest import SCENARIOS
 

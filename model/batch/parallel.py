@@ -1,0 +1,120 @@
+"""Running a batch's chunks: here, on local worker processes, or on a Dask cluster;
+chunks are handed on in point order as they finish."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from ..constants import DEFAULT_CHUNK
+from .engine import Batch, run_chunk
+
+Progress = Callable[[int], None]
+
+
+_INSTALLED: dict[str, Batch] = {}
+
+
+def _install(batch: Batch, key: str) -> None:
+    """Worker start-up: keep the batch, so that chunks are sent as index ranges only."""
+    _INSTALLED.clear()
+    _INSTALLED[key] = batch
+
+
+def _run_installed(start: int, stop: int, key: str) -> tuple[int, np.ndarray]:
+    """Solve a chunk of the batch this worker was started with (see :func:`_install`)."""
+    return run_chunk(_INSTALLED[key], start, stop, key)
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def run_batch(batch: Batch, jobs: int | None = None, dask: str | None = None, chunk_size: int = DEFAULT_CHUNK,
+              progress: Progress | None = None) -> Iterator[tuple[int, np.ndarray]]:
+    """Solve every point of ``batch``; yields ``(first index, records)`` per chunk, in order.
+
+    Parameters
+    ----------
+    jobs : int, optional
+        Local worker processes (default: all cores; 1 runs here, in this process).
+    dask : str, optional
+        Address of a running Dask scheduler (``tcp://host:8786``); chunks become its tasks.
+    chunk_size : int
+        Points per chunk. Results depend on it (each chunk warm-starts its points in
+        turn from the base scenario), never on ``jobs`` or ``dask``.
+    progress : callable, optional
+        Called with the number of points just finished, as chunks complete.
+    """
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1")
+    chunks = [(s, min(s + chunk_size, batch.size)) for s in range(0, batch.size, chunk_size)]
+    key = batch.key()
+    if dask:
+        results = _run_dask(batch, chunks, key, dask)
+    elif (jobs or default_jobs()) <= 1 or len(chunks) <= 1:
+        results = (run_chunk(batch, s, e, key) for s, e in chunks)
+    else:
+        results = _run_processes(batch, chunks, key, jobs or default_jobs())
+    yield from _in_order(results, progress)
+
+
+def _in_order(results: Iterator[tuple[int, np.ndarray]], progress: Progress | None
+              ) -> Iterator[tuple[int, np.ndarray]]:
+    """Hand on chunks in index order as they arrive (out-of-order ones wait)."""
+    waiting: dict[int, np.ndarray] = {}
+    expected = 0
+    for start, block in results:
+        if progress is not None:
+            progress(len(block))
+        waiting[start] = block
+        while expected in waiting:
+            block = waiting.pop(expected)
+            yield expected, block
+            expected += len(block)
+
+
+def _run_processes(batch: Batch, chunks: list[tuple[int, int]], key: str, jobs: int
+                   ) -> Iterator[tuple[int, np.ndarray]]:
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    window = 3 * jobs  # chunks in flight: bounds what waits in memory for its turn
+    pending = iter(chunks)
+    # The batch goes to each worker once, at its start; chunks are sent as index ranges.
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_install, initargs=(batch, key)) as pool:
+        running = {pool.submit(_run_installed, s, e, key) for s, e in itertools.islice(pending, window)}
+        try:
+            while running:
+                done, running = wait(running, return_when=FIRST_COMPLETED)
+                for future in sorted(done, key=lambda f: f.result()[0]):
+                    yield future.result()
+                for s, e in itertools.islice(pending, len(done)):
+                    running.add(pool.submit(_run_installed, s, e, key))
+        finally:
+            for future in running:
+                future.cancel()
+
+
+def _run_dask(batch: Batch, chunks: list[tuple[int, int]], key: str, address: str
+              ) -> Iterator[tuple[int, np.ndarray]]:
+    from dask.distributed import Client, as_completed
+
+    with Client(address, timeout="30s") as client:
+        shared = client.scatter(batch, broadcast=True)
+        window = 3 * max(1, len(client.scheduler_info().get("workers", {})))
+        pending = iter(chunks)
+        futures = [client.submit(run_chunk, shared, s, e, key, pure=False)
+                   for s, e in itertools.islice(pending, window)]
+        flow = as_completed(futures)
+        try:
+            for future in flow:
+                yield future.result()
+                for s, e in itertools.islice(pending, 1):
+                    flow.add(client.submit(run_chunk, shared, s, e, key, pure=False))
+        finally:
+            client.cancel(list(flow.futures)) if hasattr(flow, "futures") else None
