@@ -74,18 +74,21 @@ RULES: tuple[Rule, ...] = tuple(Rule)
 
 
 class SolverName(StrEnum):
-    """LP solvers the PuLP reference path can call."""
+    """The solvers: HiGHS in matrix form (every solve of the product), CBC through PuLP (the reference)."""
 
     HIGHS = "highs"
     CBC = "cbc"
 
 
 class Stage(StrEnum):
-    """The three lexicographic stages of the objective."""
+    """The lexicographic stages of the objective, in the order they are solved."""
 
     HARD = "unmet_hard"
     SOFT = "soft_closure"
     TRANSFERS = "city_transfers"
+    #: Among allocations equal on the first three: the canonical one (see
+    #: :func:`model.formulation.objectives.tie_break_costs`).
+    TIE_BREAK = "tie_break"
 
 
 class MinWageTier(StrEnum):

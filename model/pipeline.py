@@ -1,35 +1,47 @@
 """The whole pipeline in one place: scenario -> inputs -> LP -> lexicographic solve -> result.
 
 A scenario is validated when it is loaded (:func:`model.load_scenario`), so by the
-time it reaches :func:`solve` every value has been checked.
+time it reaches :func:`solve` every value has been checked. Every solve of the
+product -- the CLI, the app, the analyses, the Python API -- comes through here or
+through the same :class:`~model.solve.resolver.Resolver`: HiGHS in matrix form by
+default, the PuLP + CBC reference with ``solver="cbc"``.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 from .constants import Rule, SolverName
 from .formulation.build import formulate
+from .formulation.districts import district_inputs
+from .formulation.objectives import implied_equity
 from .formulation.inputs import ModelInputs, build_inputs
 from .results.result import Result
 from .results.tables import as_baseline, make_result
 from .scenario.scenario import Scenario, load_scenario_texts
-from .solve.fast import FastSolver
-from .solve.reference import solve_lexicographic
+from .solve.reference import write_lp as write_lp_file
+from .solve.resolver import Resolver, resolver
+from .solve.stages import STAGES, LPSolution
+
+Solver = SolverName | str | Resolver
 
 
-def solve(scenario: Scenario, solver: SolverName | str = SolverName.HIGHS,
-          write_lp: str | Path | None = None, status_quo: bool = True) -> Result:
+def solve(scenario: Scenario, solver: Solver = SolverName.HIGHS, write_lp: str | Path | None = None,
+          status_quo: bool = True) -> Result:
     """Allocate the city's transfers for ``scenario``.
 
     Parameters
     ----------
     scenario : Scenario
         A loaded (hence validated) scenario.
-    solver : "highs" (default) or "cbc"
-        The LP solver.
+    solver : "highs" (default), "cbc" or a Resolver
+        "highs": the matrix-form HiGHS path, from scratch, so the same scenario always
+        gives the same figures; "cbc": the PuLP + CBC reference (no shadow prices). A
+        :class:`~model.solve.resolver.Resolver` warm-starts from what it solved before
+        (the allocation is the same: the tie-break stage makes it unique).
     write_lp : path, optional
         Also write the final-stage LP to this file.
     status_quo : bool
@@ -41,42 +53,65 @@ def solve(scenario: Scenario, solver: SolverName | str = SolverName.HIGHS,
         Status ``optimal`` or ``hard_targets_unmet`` (with the missing money);
         both are answers. Solver failures raise :class:`~model.errors.SolveError`.
     """
+    engine = resolver(solver)
     inputs = build_inputs(scenario)
-    baseline = solve_status_quo(scenario, inputs, solver) if status_quo else None
-    return solve_inputs(scenario, inputs, solver, write_lp=write_lp, status_quo=baseline)
+    if not status_quo:
+        return solve_inputs(scenario, inputs, engine, write_lp=write_lp)
+    # The baseline shares nothing with the scenario's solve (its own solvers, district
+    # by district): both run side by side, HiGHS releasing the interpreter while it works.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        baseline = pool.submit(solve_status_quo, scenario, inputs, engine.name)
+        result = solve_inputs(scenario, inputs, engine, write_lp=write_lp)
+        result.status_quo = baseline.result()
+    return result
 
 
-def solve_inputs(scenario: Scenario, inputs: ModelInputs, solver: SolverName | str = SolverName.HIGHS,
-                 write_lp: str | Path | None = None, status_quo: Result | None = None) -> Result:
+def solve_inputs(scenario: Scenario, inputs: ModelInputs, solver: Solver = SolverName.HIGHS,
+                 write_lp: str | Path | None = None) -> Result:
     """The result of ``scenario`` for prepared (possibly edited) ``inputs``."""
     form = formulate(inputs)
-    solution = solve_lexicographic(form.lp, solver, tolerance=inputs.stage_tolerance,
-                                   write_lp=Path(write_lp) if write_lp else None)
-    return make_result(scenario, inputs, form, solution, status_quo=status_quo)
+    solution = resolver(solver).solve(form.lp, tolerance=inputs.stage_tolerance)
+    if write_lp:
+        write_lp_file(form.lp, solution, Path(write_lp), inputs.stage_tolerance)
+    return make_result(scenario, inputs, form, solution)
 
 
-def solve_status_quo(scenario: Scenario, inputs: ModelInputs, solver: SolverName | str = SolverName.HIGHS) -> Result:
-    """The scenario with no city transfers at all (the first of the rule-based baselines)."""
-    no_transfers = inputs.with_ceiling(np.zeros_like(inputs.ceiling), total_ceiling=0.0)
+def solve_status_quo(scenario: Scenario, inputs: ModelInputs, solver: Solver = SolverName.HIGHS) -> Result:
+    """The scenario with no city transfers at all (the first of the rule-based baselines).
+
+    Without transfers nothing links the districts: each spends its own budget on its
+    own committees by the same lexicographic rules, so the baseline is each district's
+    own optimum, solved district by district (an LP of one district's units each: on
+    1,380 communities 18 small solves instead of one large one). The city-wide LP
+    with every ceiling at zero has the same optima; solved whole, its first stage
+    would pool the missing money of all districts in one fixed total.
+    """
+    no_transfers = inputs.with_ceiling(np.zeros_like(inputs.ceiling))
+    form = formulate(no_transfers)
+    x = np.zeros(form.lp.n_cols)
+    unmet = {block.requirement: block.columns_by_key() for block in form.unmet_blocks}
+    seconds = 0.0
+    for d in range(len(inputs.districts)):
+        alone, units = district_inputs(no_transfers, d)
+        part = formulate(alone)
+        # A district that misses hard targets spends its budget on them: its soft stage
+        # starts from its hard stage's optimum (see FastSolver's soft_from_hard).
+        solution = Resolver(resolver(solver).name, soft_from_hard=True).solve(part.lp, tolerance=inputs.stage_tolerance)
+        seconds += solution.seconds
+        x[form.closed[units]] = solution.x[part.closed]
+        for block in part.unmet_blocks:  # the same requirement's columns, by (unit, year)
+            columns = unmet[block.requirement]
+            x[[columns[(units[u], t)] for u, t in zip(block.units.tolist(), block.years.tolist())]] = \
+                solution.x[block.columns]
+    if form.equity is not None:
+        x[form.equity] = implied_equity(form, x)
+    objectives = {stage: float(form.lp.objective(stage) @ x) for stage in STAGES}
+    combined = LPSolution(x=x, objectives=objectives, duals={s: np.full(form.lp.n_rows, np.nan) for s in STAGES},
+                          solver=solution.solver, solver_version=solution.solver_version, seconds=seconds)
     grant = np.zeros((len(inputs.districts), len(inputs.years)))
-    return as_baseline(solve_inputs(scenario, no_transfers, solver), Rule.STATUS_QUO, inputs, grant)
+    return as_baseline(make_result(scenario, no_transfers, form, combined), Rule.STATUS_QUO, inputs, grant)
 
 
-def solve_texts(name: str, files: dict[str, str], overrides=(), solver: SolverName | str = SolverName.HIGHS) -> Result:
+def solve_texts(name: str, files: dict[str, str], overrides=(), solver: Solver = SolverName.HIGHS) -> Result:
     """Load a scenario from file texts (as the app holds them) and solve it."""
     return solve(load_scenario_texts(name, lambda n: files[n], overrides, origin="app"), solver=solver)
-
-
-def solve_fast(scenario: Scenario, solver: FastSolver | None = None, status_quo: bool = False) -> Result:
-    """Like :func:`solve`, through the matrix-form solver (a :class:`Result`)."""
-    solver = solver or FastSolver()
-    inputs = build_inputs(scenario)
-    form = formulate(inputs)
-    solution = solver.solve(form.lp, inputs.stage_tolerance)
-    baseline = None
-    if status_quo:
-        no_transfers = inputs.with_ceiling(np.zeros_like(inputs.ceiling), total_ceiling=0.0)
-        sq_form = formulate(no_transfers)
-        baseline = make_result(scenario, no_transfers, sq_form,
-                               solver.solve(sq_form.lp, no_transfers.stage_tolerance))
-    return make_result(scenario, inputs, form, solution, status_quo=baseline)

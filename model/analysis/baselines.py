@@ -33,6 +33,7 @@ from ..formulation.inputs import ModelInputs
 from ..pipeline import solve_inputs, solve_status_quo
 from ..results.result import Result
 from ..results.tables import as_baseline
+from ..solve.resolver import Resolver, resolver
 from ..scenario.scenario import Scenario
 
 RULE_LABELS = {
@@ -104,7 +105,7 @@ def grants(rule: Rule, inputs: ModelInputs) -> tuple[np.ndarray, dict[str, list[
 
 
 def solve_baseline(scenario: Scenario, inputs: ModelInputs, rule: Rule | str,
-                   solver: SolverName | str = SolverName.HIGHS) -> Result:
+                   solver: SolverName | str | Resolver = SolverName.HIGHS) -> Result:
     """Evaluate one rule: split the ceiling by the rule, then let districts spend."""
     rule = Rule(rule)
     if rule == Rule.STATUS_QUO:
@@ -114,6 +115,7 @@ def solve_baseline(scenario: Scenario, inputs: ModelInputs, rule: Rule | str,
 
 
 def solve_baselines(scenario: Scenario, inputs: ModelInputs, rules=RULES,
-                    solver: SolverName | str = SolverName.HIGHS) -> dict[Rule, Result]:
-    """Every rule's result, by rule."""
-    return {Rule(rule): solve_baseline(scenario, inputs, rule, solver) for rule in rules}
+                    solver: SolverName | str | Resolver = SolverName.HIGHS) -> dict[Rule, Result]:
+    """Every rule's result, by rule (one resolver for all: each warm-starts from the last)."""
+    engine = resolver(solver)
+    return {Rule(rule): solve_baseline(scenario, inputs, rule, engine) for rule in rules}

@@ -214,8 +214,7 @@ def move_deadline(scenario: Scenario, key: str, result: Result, solver) -> dict[
     year = scenario.params[key]
     if year >= scenario.years[-1]:
         return None
-    name = solver.name if isinstance(solver, Resolver) else solver
-    moved = solve_scenario(scenario.with_overrides({key: year + 1}), solver=name, status_quo=False)
+    moved = solve_scenario(scenario.with_overrides({key: year + 1}), solver=solver, status_quo=False)
     program = {"office_space.deadline": "office_space", "service_space.deadline": "service_space",
                "social_insurance.deadline": "social_insurance",
                "member_subsidy.minimum_wage_from": "member_subsidy"}[key]

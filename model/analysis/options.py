@@ -19,6 +19,7 @@ from ..constants import (
 from ..formulation.inputs import build_inputs
 from ..pipeline import solve
 from ..results.result import Result
+from ..solve.resolver import resolver
 from ..scenario.scenario import Scenario, load_scenario
 from .baselines import RULES, solve_baseline
 from .compare import district_changes, headline, headline_table, input_differences
@@ -31,7 +32,8 @@ def baseline_options(scenario: Scenario, label: str, solver: SolverName | str = 
     """The rule-based baselines of ``scenario``, labelled ``"<label> / <rule>"``
     (e.g. ``tianjin-2006.toml / per_capita``; ``RULE_LABELS`` has the long names)."""
     inputs = build_inputs(scenario)
-    return {f"{label} / {rule.value}": (scenario, solve_baseline(scenario, inputs, rule, solver))
+    engine = resolver(solver)  # one for every rule: each warm-starts from the one before
+    return {f"{label} / {rule.value}": (scenario, solve_baseline(scenario, inputs, rule, engine))
             for rule in rules}
 
 

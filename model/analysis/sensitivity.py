@@ -29,11 +29,10 @@ from ..constants import (
     Status,
 )
 from ..formulation.build import formulate
-from ..formulation.inputs import ModelInputs, build_inputs
+from ..formulation.inputs import build_inputs
+from ..pipeline import solve_inputs
 from ..results.result import Result
-from ..results.tables import make_result
 from ..scenario.scenario import Scenario
-from ..solve.reference import solve_lexicographic
 from .frontier import MISSING_TOLERANCE, Frontier, upper_total
 from .parametric import nearest_kinks
 from .whatif import (
@@ -92,18 +91,6 @@ def _plain(value):
     return value
 
 
-def solve_inputs(scenario: Scenario, inputs: ModelInputs, solver: SolverName | str | Resolver) -> Result:
-    """The full three-stage result for edited inputs (no status quo).
-
-    Solved cold through the reference path, like the result it is compared with:
-    where the LP has alternative optima, a warm start could pick another optimal
-    allocation and show district moves that are only a change of vertex.
-    """
-    name = solver.name if isinstance(solver, Resolver) else solver
-    form = formulate(inputs)
-    return make_result(scenario, inputs, form, solve_lexicographic(form.lp, name, inputs.stage_tolerance))
-
-
 def _points(result: Result) -> float:
     return result.objectives["soft_points"]
 
@@ -136,8 +123,8 @@ def ceiling_sensitivity(scenario: Scenario, result: Result, solver: SolverName |
 
         def solve_at(c: float, stages: int, c0=c0):
             edited = with_ceiling(lp, ceilings(c), inputs.total_ceiling)
-            # Today's ceiling, where the price is quoted: the reference's own dual.
-            run = solver.reference if c == c0 else solver.solve
+            # Today's ceiling, where the price is quoted: the scenario's own (cold) dual.
+            run = solver.cold if c == c0 else solver.solve
             return run(edited, stages, inputs.stage_tolerance)
 
         def missing(c: float, j=j) -> tuple[float, float]:
@@ -225,8 +212,8 @@ def target_sensitivity(scenario: Scenario, result: Result, solver: SolverName | 
             continue
 
         def solve_scaled(factor: float, stages: int, requirement=requirement, base=base):
-            # Today's requirement (factor 1), where the price is quoted: the reference's own dual.
-            run = solver.reference if factor == 1.0 else solver.solve
+            # Today's requirement (factor 1), where the price is quoted: the scenario's own (cold) dual.
+            run = solver.cold if factor == 1.0 else solver.solve
             return run(scale_requirement(lp, requirement, factor, base), stages, inputs.stage_tolerance)
 
         def points(factor: float, requirement=requirement, base=base, block=block):
@@ -333,8 +320,8 @@ def target_row_prices(scenario: Scenario, result: Result,
     inputs = build_inputs(scenario)
     form = formulate(inputs)
     lp = form.lp
-    # Prices at today's values come from the reference solve (as the other tables').
-    solution = resolver(solver).reference(lp, 2, inputs.stage_tolerance)
+    # Prices at today's values come from a cold solve, as the scenario's result's do.
+    solution = resolver(solver).cold(lp, 2, inputs.stage_tolerance)
     feasible = result.status == Status.OPTIMAL
     stage = Stage.SOFT if feasible else Stage.HARD
     district_of = dict(zip(inputs.units, np.asarray(inputs.districts)[inputs.unit_district]))

@@ -5,12 +5,10 @@ model. Rather than rebuild a scenario each time, these helpers edit copies of th
 :class:`~model.formulation.LinearProgram` (row bounds, extra columns) and solve
 only the stages a question needs.
 
-The copies are solved by a :class:`Resolver`: with HiGHS, one
-:class:`~model.fast.FastSolver` that keeps each structure's instances and warm-starts
-every copy from the optimal bases of the one before (a copy with another ceiling is
-a few dual simplex pivots, not a new model); with CBC, a PuLP problem per solve, as
-:func:`~model.solvers.solve_lexicographic` does. Either way the stages, their
-scaling and the fixing of each optimum are those of the reference.
+The copies are solved by a :class:`~model.solve.resolver.Resolver`: with HiGHS, one
+:class:`~model.solve.fast.FastSolver` that keeps each structure's instances and
+warm-starts every copy from the optimal bases of the one before (a copy with another
+ceiling is a few dual simplex pivots, not a new model); with CBC, the PuLP reference.
 """
 
 from __future__ import annotations
@@ -26,8 +24,7 @@ from ..constants import (
 )
 from ..formulation.allocation import Formulation
 from ..formulation.lp import LinearProgram
-from ..solve.fast import FastSolver
-from ..solve.reference import solve_lexicographic
+from ..solve.resolver import Resolver, resolver
 from ..solve.stages import LPSolution
 
 INF = np.inf
@@ -51,39 +48,6 @@ class CeilingRay:
 
     def ceilings(self, total: float) -> np.ndarray:
         return total * self.share
-
-
-class Resolver:
-    """Solves many edited copies of one model with ``solver`` (see the module docstring).
-
-    Create one per analysis and pass it as the ``solver`` of :func:`solve` (and of
-    the analysis functions, which accept a solver name or a resolver) so that its
-    solves warm-start each other.
-    """
-
-    def __init__(self, solver: SolverName | str = SolverName.HIGHS):
-        self.name = SolverName(solver)
-        self.fast = FastSolver() if self.name == SolverName.HIGHS else None
-
-    def solve(self, lp: LinearProgram, stages: int, tolerance: float = 1e-7) -> LPSolution:
-        """The first ``stages`` stages of ``lp``, warm-started from the previous solve."""
-        if self.fast is not None:
-            return self.fast.solve(lp, tolerance, stages=stages)
-        return solve_lexicographic(lp, self.name, tolerance=tolerance, stages=stages)
-
-    def reference(self, lp: LinearProgram, stages: int, tolerance: float = 1e-7) -> LPSolution:
-        """The same through the reference path (PuLP, cold), as ``model.solve`` would.
-
-        For the point a price is quoted at: where the optimum has a kink there, its
-        left and right slopes are both valid duals, and a warm start may report the
-        other one than a cold solve of the scenario does.
-        """
-        return solve_lexicographic(lp, self.name, tolerance=tolerance, stages=stages)
-
-
-def resolver(solver: SolverName | str | Resolver) -> Resolver:
-    """``solver`` itself if it is a :class:`Resolver`, else a new one for that solver."""
-    return solver if isinstance(solver, Resolver) else Resolver(solver)
 
 
 def solve(lp: LinearProgram, stages: int, solver: SolverName | str | Resolver = SolverName.HIGHS,
@@ -132,8 +96,8 @@ def scale_requirement(lp: LinearProgram, requirement: Requirement, factor: float
 
 def unmet_columns(form: Formulation, requirement: Requirement | None = None) -> np.ndarray:
     """Columns of missing money (for one requirement, or all)."""
-    return np.array(sorted(c for r, _, cols in form.unmet_blocks if requirement is None or r == requirement
-                           for c in cols.tolist()), dtype=np.int64)
+    return np.array(sorted(c for b in form.unmet_blocks if requirement is None or b.requirement == requirement
+                           for c in b.columns.tolist()), dtype=np.int64)
 
 
 def add_money(lp: LinearProgram, name: str, rows: np.ndarray, labels: list[tuple],

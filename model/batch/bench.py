@@ -31,7 +31,7 @@ from ..formulation.build import formulate
 from ..formulation.inputs import build_inputs
 from ..scenario.scenario import load_scenario
 from ..solve.fast import FastSolver
-from ..solve.reference import solve_lexicographic
+from ..solve.reference import solve_reference
 from .engine import ENGINES, run_chunk
 from .montecarlo import make_montecarlo
 from .output import write_montecarlo
@@ -89,7 +89,7 @@ def run_bench(points: int = 400, cbc_points: int = 20, repeat: int = 3, jobs: in
         for i in range(0, step * cbc_points, step):
             scenario = maker.scenario(sweep.point(i % sweep.size)[0])
             inputs = build_inputs(scenario)
-            solve_lexicographic(formulate(inputs).lp, "cbc", tolerance=inputs.stage_tolerance)
+            solve_reference(formulate(inputs).lp, inputs.stage_tolerance)
         cbc.append(cbc_points / (time.perf_counter() - t0))
     cbc_rate = statistics.median(cbc)
     yield f"PuLP + CBC, model rebuilt per scenario ({cbc_points} points): {cbc_rate:,.1f} scenarios/s"
@@ -144,7 +144,7 @@ def _communities(repeat: int) -> Iterator[str]:
     yield (f"  warm three-stage re-solve after a 1-3 % ceiling change (median of {repeat}): "
            f"{statistics.median(warm):,.2f} s")
     t0 = time.perf_counter()
-    solve_lexicographic(form.lp, "cbc", tolerance=inputs.stage_tolerance)
+    solve_reference(form.lp, inputs.stage_tolerance)
     yield f"  PuLP + CBC, built and solved: {time.perf_counter() - t0:,.2f} s"
 
 

@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
                                           "summary and optionally write summary.json and CSV tables.")
     scenario_args(run)
     run.add_argument("--solver", choices=[s.value for s in SolverName], default=SolverName.HIGHS.value,
-                     help="LP solver (default: highs)")
+                     help="highs: HiGHS in matrix form (default); cbc: the PuLP + CBC reference (no shadow prices)")
     run.add_argument("--out", type=Path, metavar="DIR",
                      help="write summary.json, allocation.csv and the other tables into DIR")
     run.add_argument("--write-lp", type=Path, metavar="FILE", help="write the final-stage LP to FILE")

@@ -19,6 +19,21 @@ from .inputs import ModelInputs
 from .lp import LinearProgram
 
 
+@dataclass(frozen=True)
+class UnmetBlock:
+    """The columns of money missing for one hard requirement: one per (unit, year)."""
+
+    requirement: Requirement
+    labels: Sequence[tuple]  # (unit id, year), made only when read
+    columns: np.ndarray
+    units: np.ndarray  # position of each column's unit in ``inputs.units``
+    years: np.ndarray  # each column's year
+
+    def columns_by_key(self) -> dict[tuple[int, int], int]:
+        """Column of each (unit position, year)."""
+        return dict(zip(zip(self.units.tolist(), self.years.tolist()), self.columns.tolist()))
+
+
 @dataclass
 class Formulation:
     """The LP together with the index maps the results need."""
@@ -30,19 +45,19 @@ class Formulation:
     points: np.ndarray  # (U, P, T) soft points per yuan closed, need weight included
     equity: int | None = None
     equity_scale: float = 1.0  # z = equity column x equity_scale
-    #: The ``unmet_<requirement>`` column blocks: (requirement, their (unit, year) labels, columns).
-    unmet_blocks: list[tuple[Requirement, Sequence[tuple], np.ndarray]] = field(default_factory=list)
+    #: The ``unmet_<requirement>`` column blocks, in the order they were added.
+    unmet_blocks: list[UnmetBlock] = field(default_factory=list)
 
     @cached_property
     def unmet(self) -> dict[tuple[str, Requirement, int], int]:
-        """Column of the money missing for each (unit, requirement, year)."""
-        return {(u, requirement, t): int(c) for requirement, labels, cols in self.unmet_blocks
-                for (u, t), c in zip(labels, cols)}
+        """Column of the money missing for each (unit id, requirement, year)."""
+        return {(u, block.requirement, t): int(c) for block in self.unmet_blocks
+                for (u, t), c in zip(block.labels, block.columns)}
 
     @cached_property
     def unmet_columns(self) -> np.ndarray:
-        """Every column of missing money, in the order of :attr:`unmet`."""
-        parts = [cols for _, _, cols in self.unmet_blocks]
+        """Every column of missing money, block after block."""
+        parts = [block.columns for block in self.unmet_blocks]
         return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
 
     def money(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..constants import CAPITAL_PROGRAMS, PROGRAMS, RECURRING_PROGRAMS, Program, Requirement
-from .allocation import Formulation
+from .allocation import Formulation, UnmetBlock
 from .inputs import ModelInputs
 from .lp import INF, Labels
 
@@ -181,7 +181,7 @@ def define_hard_requirement_constraints(form: Formulation) -> None:
         price = inputs.price_index[program]
         scale = price[j_dl] / price[: j_dl + 1]
         unmet_cols = _add_unmet(form, requirement, Labels(n_u, lambda deadline=deadline: [
-            (u, deadline) for u in inputs.units]))
+            (u, deadline) for u in inputs.units]), np.arange(n_u), np.full(n_u, deadline))
         rows = np.repeat(np.arange(n_u), (j_dl + 1) + 1)
         cols = np.concatenate([form.closed[:, k, : j_dl + 1], unmet_cols[:, None]], axis=1).ravel()
         vals = np.tile(np.concatenate([scale, [1.0]]), n_u)
@@ -202,7 +202,7 @@ def define_hard_requirement_constraints(form: Formulation) -> None:
         u_arr = np.repeat(np.arange(n_u), n_t - j0)
         j_arr = np.tile(np.arange(j0, n_t), n_u)
         labels = Labels(u_arr.size, lambda j0=j0: [(u, t) for u in inputs.units for t in years[j0:]])
-        unmet_cols = _add_unmet(form, requirement, labels)
+        unmet_cols = _add_unmet(form, requirement, labels, u_arr, np.asarray(years)[j_arr])
         r = np.arange(u_arr.size)
         rows = np.concatenate([r, r])
         cols = np.concatenate([form.closed[u_arr, k, j_arr], unmet_cols])
@@ -210,10 +210,13 @@ def define_hard_requirement_constraints(form: Formulation) -> None:
                     inputs.hard[requirement][u_arr, j_arr], INF)
 
 
-def _add_unmet(form: Formulation, requirement: Requirement, labels: Labels) -> np.ndarray:
-    """Columns for money missing on ``requirement`` (one block per requirement)."""
+def _add_unmet(form: Formulation, requirement: Requirement, labels: Labels, units: np.ndarray,
+               years: np.ndarray) -> np.ndarray:
+    """Columns for money missing on ``requirement`` (one block per requirement), one per
+    (unit position, year) of ``units``, ``years``."""
     cols = form.lp.add_columns(f"unmet_{requirement.value}", labels, 0.0, INF)
-    form.unmet_blocks.append((requirement, labels, cols))
+    form.unmet_blocks.append(UnmetBlock(requirement, labels, cols, np.asarray(units, dtype=np.int64),
+                                        np.asarray(years, dtype=np.int64)))
     return cols
 
 

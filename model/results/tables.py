@@ -104,10 +104,13 @@ def make_result(scenario: Scenario, inputs: ModelInputs, form: Formulation, solu
     closed = own + transfer
 
     unmet_records = []
-    district_of = dict(zip(inputs.units, np.asarray(inputs.districts)[inputs.unit_district]))
-    for (unit, requirement, year), column in form.unmet.items():
-        if x[column] > UNMET_TOLERANCE_YUAN:
-            unmet_records.append((requirement.value, district_of[unit], unit, year, float(x[column])))
+    district_names = np.asarray(inputs.districts)[inputs.unit_district]
+    for block in form.unmet_blocks:
+        missing_yuan = x[block.columns]
+        for i in np.flatnonzero(missing_yuan > UNMET_TOLERANCE_YUAN):
+            u = block.units[i]
+            unmet_records.append((block.requirement.value, district_names[u], inputs.units[u], int(block.years[i]),
+                                  float(missing_yuan[i])))
     unmet = pd.DataFrame.from_records(unmet_records,
                                       columns=["requirement", "district", "unit", "year", "missing_yuan"])
     if not inputs.unit_level:

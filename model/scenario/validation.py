@@ -287,10 +287,10 @@ def parse_unit_table(text: str, file: str, districts: pd.DataFrame | None
     table, problems = parse_table(text, file, UNIT_COLUMNS, frozenset(), "unit")
     if table is None or districts is None:
         return table, problems
-    for u_id, row in table.iterrows():
-        if row["district"] not in districts.index:
-            problems.append(Problem(file, f"row {row['_line']} ({u_id}), column district",
-                                    f"names no district of the district table, got {row['district']!r}"))
+    unknown = ~table["district"].isin(districts.index).to_numpy()
+    for u_id, line, district in zip(table.index[unknown], table["_line"][unknown], table["district"][unknown]):
+        problems.append(Problem(file, f"row {line} ({u_id}), column district",
+                                f"names no district of the district table, got {district!r}"))
     return (None if problems else table), problems
 
 
@@ -304,7 +304,20 @@ def check_districts(districts: pd.DataFrame, params: Mapping[str, Any], file: st
     office_standard = params.get("office_space.standard_m2")
     renovated_standard = params.get("service_space.standard_renovated_m2")
     new_standard = params.get("service_space.standard_new_m2")
-    for d_id, row in districts.iterrows():
+    # The rules are tested on whole columns; only the rows that break one are read row by row.
+    column = {name: districts[name].to_numpy() for name in (
+        "committees", "members_per_committee", "office_below_standard", "service_below_renovated",
+        "service_below_new", "uninsured_members", "office_area_below_m2", "service_area_below_m2")}
+    members = column["committees"] * column["members_per_committee"]
+    flagged = ((column["office_below_standard"] > column["committees"])
+               | (column["service_below_renovated"] + column["service_below_new"] > column["committees"])
+               | (column["uninsured_members"] > members + 1e-9))
+    if _is_number(office_standard):
+        flagged |= (column["office_below_standard"] > 0) & (column["office_area_below_m2"] >= office_standard)
+    for standard, below in ((renovated_standard, "service_below_renovated"), (new_standard, "service_below_new")):
+        if _is_number(standard):
+            flagged |= (column[below] > 0) & (column["service_area_below_m2"] >= standard)
+    for d_id, row in districts[flagged].iterrows():
         where = f"row {row['_line']} ({d_id})"
         members = row["committees"] * row["members_per_committee"]
         if row["office_below_standard"] > row["committees"]:

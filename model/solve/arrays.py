@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import operator
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..formulation.lp import LinearProgram
-from .stages import STAGES
+from .stages import FIXED_STAGES, STAGES
 
 @dataclass
 class Pattern:
@@ -19,7 +20,7 @@ class Pattern:
 
     key: bytes
     n: int
-    m: int  # rows of the LP, without the two fixing rows
+    m: int  # rows of the LP, without the stage-fixing rows
     order: np.ndarray  # COO position of each entry, sorted by (column, row)
     starts: np.ndarray  # first sorted position of each distinct (column, row)
     indptr: np.ndarray  # int32 CSC column starts
@@ -50,7 +51,7 @@ class LPArrays:
     values: np.ndarray  # CSC values, fixing rows included
     col_lower: np.ndarray
     col_upper: np.ndarray
-    row_lower: np.ndarray  # (m + 2,), fixing rows free
+    row_lower: np.ndarray  # (m + FIXED_STAGES,), fixing rows free
     row_upper: np.ndarray
     objectives: list[np.ndarray]  # per stage, unscaled
     scales: list[float]
@@ -78,14 +79,23 @@ class LPArrays:
 
 
 _patterns: OrderedDict[bytes, Pattern] = OrderedDict()
+#: The cache is shared by the solvers of a process, which may run in threads (a
+#: scenario and its no-transfer baseline are solved side by side).
+_patterns_lock = threading.Lock()
+
+
+def _last_pattern() -> Pattern | None:
+    with _patterns_lock:
+        return next(reversed(_patterns.values()), None)
 
 
 def _pattern(key: bytes, n: int, m: int, rows: np.ndarray, cols: np.ndarray) -> Pattern:
-    cached = _patterns.get(key)
-    if cached is not None:
-        _patterns.move_to_end(key)
-        return cached
-    linear = cols.astype(np.int64) * (m + 2) + rows
+    with _patterns_lock:
+        cached = _patterns.get(key)
+        if cached is not None:
+            _patterns.move_to_end(key)
+            return cached
+    linear = cols.astype(np.int64) * (m + FIXED_STAGES) + rows
     order = np.argsort(linear, kind="stable")
     sorted_linear = linear[order]
     first = np.ones(sorted_linear.size, dtype=bool)
@@ -98,9 +108,10 @@ def _pattern(key: bytes, n: int, m: int, rows: np.ndarray, cols: np.ndarray) -> 
                        indptr=indptr.astype(np.int32), index=rows[order][starts].astype(np.int32),
                        entry_cols=entry_cols.astype(np.int32), duplicates=bool(starts.size < order.size),
                        continuous=np.zeros(n, dtype=np.int32), rows=rows, cols=cols)
-    _patterns[key] = pattern
-    if len(_patterns) > 16:
-        _patterns.popitem(last=False)
+    with _patterns_lock:
+        _patterns[key] = pattern
+        if len(_patterns) > 16:
+            _patterns.popitem(last=False)
     return pattern
 
 
@@ -121,16 +132,16 @@ def _same_source(a: tuple, b: tuple) -> bool:
     return len(a) == len(b) and a[:2] == b[:2] and all(map(operator.is_, a[2:], b[2:]))
 
 
-_FIXING_FREE = (np.full(2, -np.inf), np.full(2, np.inf))  # the fixing rows' bounds as described (free)
+_FIXING_FREE = (np.full(FIXED_STAGES, -np.inf), np.full(FIXED_STAGES, np.inf))  # fixing rows as described: free
 
 
 def _row_bounds(lp: LinearProgram) -> tuple[np.ndarray, np.ndarray]:
-    """Row lower and upper bounds, with the two stage-fixing rows free."""
+    """Row lower and upper bounds, with the stage-fixing rows free."""
     return np.concatenate([*lp.row_lower, _FIXING_FREE[0]]), np.concatenate([*lp.row_upper, _FIXING_FREE[1]])
 
 
 def describe(lp: LinearProgram, like: LPArrays | None = None) -> LPArrays:
-    """The LP (plus the two stage-fixing rows) as the arrays HiGHS is given.
+    """The LP (plus the stage-fixing rows) as the arrays HiGHS is given.
 
     ``like``: the arrays of an earlier LP; if ``lp`` has the very same coefficient
     and objective arrays (a copy with other bounds: a batch point that moves only
@@ -146,12 +157,14 @@ def describe(lp: LinearProgram, like: LPArrays | None = None) -> LPArrays:
     scales = [float(np.abs(c).max()) or 1.0 for c in objectives]
     nonzeros = [np.flatnonzero(c) for c in objectives]
     nonzero_costs = [c[nz] for c, nz in zip(objectives, nonzeros)]
-    fix = nonzeros[:2]  # the stage-fixing rows hold the first two objectives
-    all_rows = np.concatenate([rows, np.full(fix[0].size, m), np.full(fix[1].size, m + 1)])
-    all_cols = np.concatenate([cols, fix[0], fix[1]])
-    all_vals = np.concatenate([vals, objectives[0][fix[0]] / scales[0], objectives[1][fix[1]] / scales[1]])
+    # Row m + k fixes stage k's optimum for the stages after it: it holds stage k's
+    # objective, scaled as that stage is solved.
+    fix = nonzeros[:FIXED_STAGES]
+    all_rows = np.concatenate([rows, *(np.full(f.size, m + k) for k, f in enumerate(fix))])
+    all_cols = np.concatenate([cols, *fix])
+    all_vals = np.concatenate([vals, *(objectives[k][f] / scales[k] for k, f in enumerate(fix))])
     all_rows, all_cols = all_rows.astype(np.int64), all_cols.astype(np.int64)
-    last = next(reversed(_patterns.values()), None)
+    last = _last_pattern()
     if last is not None and last.same_entries(n, m, all_rows, all_cols):
         pattern = last  # a batch's next point: the same entries compared, not hashed
     else:

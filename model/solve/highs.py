@@ -5,16 +5,6 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 
-from ..constants import SolverName
-
-
-def solver_version(name: SolverName) -> str:
-    package = "highspy" if name == SolverName.HIGHS else "cbcbox"
-    try:
-        return f"{package} {importlib.metadata.version(package)}"
-    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - install problem
-        return f"{package} (not installed)"
-
 
 class QuietHighs:
     """A ``highspy.Highs`` whose log is off before it is created (no banner on stdout)."""

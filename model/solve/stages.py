@@ -1,4 +1,10 @@
-"""The lexicographic stages and what a solve of them returns, whichever solver ran it."""
+"""The lexicographic stages and what a solve of them returns, whichever solver ran it.
+
+Each stage minimises its objective (scaled to a largest coefficient of 1: solvers
+judge optimality by absolute tolerances, and soft points per yuan are as small as
+1e-6); its optimum is then fixed for the stages after it by a row
+``stage<k>_optimum``: objective at most the optimum plus :func:`fixing_slack`.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,16 @@ import numpy as np
 
 from ..constants import Stage
 
-STAGES: tuple[Stage, ...] = (Stage.HARD, Stage.SOFT, Stage.TRANSFERS)
+STAGES: tuple[Stage, ...] = (Stage.HARD, Stage.SOFT, Stage.TRANSFERS, Stage.TIE_BREAK)
+
+#: Stages whose optimum is fixed for the later ones (all but the last).
+FIXED_STAGES = len(STAGES) - 1
+
+
+def fixing_slack(value: float, tolerance: float) -> float:
+    """How far a later stage may let an earlier stage's optimum ``value`` slip:
+    ``tolerance`` relative to it (absolute below 1), the scenario's ``solver.stage_tolerance``."""
+    return tolerance * max(1.0, abs(value))
 
 
 @dataclass

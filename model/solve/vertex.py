@@ -74,7 +74,7 @@ class Vertex:
     basic_low: np.ndarray | None = None
     basic_up: np.ndarray | None = None
     lp: LPArrays | None = None  # the LP (as arrays) whose stage this vertex solves
-    fixing: tuple[float, float] = (np.inf, np.inf)  # upper bounds of the two fixing rows (row_upper[m:])
+    fixing: tuple[float, ...] = ()  # upper bounds of the stage-fixing rows (row_upper[m:])
 
 
 #: A basic variable counts as within its bounds up to this share of the bound's
