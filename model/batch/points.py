@@ -15,6 +15,7 @@ and the rule.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -121,12 +122,9 @@ class PointMaker:
             problems += [Problem(where(), p.where, p.rule) for p in check_districts(rows, params, where())]
         if problems:
             raise ScenarioError(problems)
-        # dataclasses.replace(self.base, params=..., districts=..., overrides=...) at a
-        # fraction of its cost: Scenario's __init__ only stores its fields (it checks
-        # nothing), so the point is the base's fields with these three and a new cache.
-        point = object.__new__(Scenario)
-        point.__dict__.update(self.base.__dict__, params=params, districts=districts, overrides=tuple(overrides),
-                              _arrays={})
+        # Scenario's __init__ only stores its fields (it checks nothing): the point is
+        # the base with these three fields and an empty cache of column arrays.
+        point = dataclasses.replace(self.base, params=params, districts=districts, overrides=tuple(overrides))
         # Columns read as arrays stay valid unless this point replaced them.
         changed = [(table, name) for name in columns for table in ("districts", "units")]
         return point.keep_columns_of(self.base, changed)

@@ -23,7 +23,7 @@ district already spends.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -138,14 +138,6 @@ class ModelInputs:
             return self.gap[program]
         return self.upgrade_units[program][:, None] * self.unit_cost[program]
 
-    def replaced(self, **changes) -> ModelInputs:
-        """``dataclasses.replace(self, **changes)``, at a fraction of its cost (a batch
-        makes one per point): the fields are copied as they are, not passed through
-        ``__init__`` one by one, and cached properties are left to be recomputed."""
-        new = object.__new__(ModelInputs)
-        new.__dict__.update({name: self.__dict__[name] for name in _FIELDS}, **changes)
-        return new
-
     def with_ceiling(self, ceiling: np.ndarray, total_ceiling: float | None = None) -> ModelInputs:
         """The same inputs under another city ceiling (e.g. zero: the status quo)."""
         return replace(self, ceiling=np.asarray(ceiling, dtype=float),
@@ -186,10 +178,6 @@ class ModelInputs:
     def with_grants(self, grants: np.ndarray) -> ModelInputs:
         """The same inputs with each district's transfers capped at a rule's grant (G, T)."""
         return replace(self, grants=np.asarray(grants, dtype=float))
-
-
-#: The fields of :class:`ModelInputs` (see :meth:`ModelInputs.replaced`).
-_FIELDS = tuple(f.name for f in fields(ModelInputs))
 
 
 def _series(scenario: Scenario, key: str, years: list[int]) -> np.ndarray:
@@ -233,7 +221,7 @@ def with_money_limits(inputs: ModelInputs, scenario: Scenario, base: Scenario | 
         capacity = inputs.capacity
     else:
         capacity = fiscal_capacity(scenario, inputs.years)
-    return inputs.replaced(capacity=capacity, ceiling=ceiling, total_ceiling=total_ceiling)
+    return replace(inputs, capacity=capacity, ceiling=ceiling, total_ceiling=total_ceiling)
 
 
 def _same_capacity_inputs(scenario: Scenario, base: Scenario, years: list[int]) -> bool:
