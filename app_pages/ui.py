@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import math
 from collections.abc import Mapping
 
@@ -211,7 +213,9 @@ def tables_section(tables: Mapping[str, pd.DataFrame], scenario: Scenario, stem:
     shares as fractions), with district names in both languages.
     """
     downloads = {name: with_names(frame, scenario) for name, frame in tables.items()}
-    st.download_button(t("download_all_excel"), excel_bytes(downloads), file_name=f"{stem}.xlsx",
+    # The files are made when a button is clicked, not with the page: a workbook of
+    # the 1,380-community allocation (34,500 rows) takes seconds to write.
+    st.download_button(t("download_all_excel"), functools.partial(excel_bytes, downloads), file_name=f"{stem}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"{key}:xlsx", icon=":material/download:")
     names = district_names(scenario)
@@ -220,7 +224,7 @@ def tables_section(tables: Mapping[str, pd.DataFrame], scenario: Scenario, stem:
         with st.expander(f"{title} ({len(frame):,})"):
             shown, config = people_table(frame, names)
             st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
-            st.download_button(f"{t('download_csv_table')}: {name}.csv", csv_bytes(downloads[name]),
+            st.download_button(f"{t('download_csv_table')}: {name}.csv", functools.partial(csv_bytes, downloads[name]),
                                file_name=f"{stem}-{name}.csv", mime="text/csv", key=f"{key}:csv:{name}",
                                icon=":material/download:")
 

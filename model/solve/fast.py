@@ -279,6 +279,7 @@ class FastSolver:
         arrays = self._last = describe(lp, like=self._last)
         key = arrays.pattern.key
         stage_set = self._sets.get(key)
+        warm = stage_set is not None or key in self._seed_bases  # bases of an earlier solve to start from
         if stage_set is None:
             stage_set = _StageSet(arrays, self.threads, self.first_solver, self._seed_bases.get(key))
             self.stats["structures_built"] += 1
@@ -320,7 +321,7 @@ class FastSolver:
         self.stats["solves"] += 1
         return LPSolution(x=x, objectives={s: v for s, (v, _, _) in solved.items()},
                           duals={s: arrays.scales[STAGES.index(s)] * d[:m] for s, (_, d, _) in solved.items()},
-                          solver="highs", solver_version=matrix_version(), seconds=time.perf_counter() - started,
+                          solver="highs", solver_version=matrix_version(warm), seconds=time.perf_counter() - started,
                           stage_seconds={s: t for s, (_, _, t) in solved.items()})
 
     def _stage(self, stage_set: _StageSet, k: int, values: list[float], tolerance: float,

@@ -46,8 +46,10 @@ def run_optimal(highs) -> bool:
 
 
 @functools.cache
-def matrix_version() -> str:
+def matrix_version(warm: bool = False) -> str:
+    """The solver as provenance names it; ``warm``: started from an earlier solve's bases."""
+    start = "warm start" if warm else "from scratch"
     try:
-        return f"highspy {importlib.metadata.version('highspy')} (matrix form, warm start)"
+        return f"highspy {importlib.metadata.version('highspy')} (matrix form, {start})"
     except importlib.metadata.PackageNotFoundError:  # pragma: no cover - install problem
-        return "highspy (matrix form, warm start)"
+        return f"highspy (matrix form, {start})"
