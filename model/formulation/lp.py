@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-import scipy.sparse as sp
 
 from ..constants import Stage
 
@@ -120,10 +119,13 @@ class LinearProgram:
         return np.arange(block.start, block.stop)
 
     # --- reading ----------------------------------------------------------------
-    def matrix(self) -> sp.csr_matrix:
+    def matrix(self):
+        """The constraint matrix as scipy CSR (for reading and tests; solvers take :meth:`coo`)."""
         rows = np.concatenate(self._rows) if self._rows else np.zeros(0, np.int64)
         cols = np.concatenate(self._cols) if self._cols else np.zeros(0, np.int64)
         vals = np.concatenate(self._vals) if self._vals else np.zeros(0)
+        import scipy.sparse as sp  # imported when asked for: the solve path never needs it
+
         return sp.csr_matrix((vals, (rows, cols)), shape=(self.n_rows, self.n_cols))
 
     def coo(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
