@@ -153,7 +153,7 @@ def test_dask_cluster_gives_the_single_process_results(tmp_path):
     sweep = make_sweep(scenario, ["ceiling=0:300000:9", "office_space.cost_growth=0:0.1:2"])
     local = np.vstack([b for _, b in run_batch(sweep, jobs=1, chunk_size=4)])
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         remote = np.vstack([b for _, b in run_batch(sweep, dask=cluster.scheduler_address, chunk_size=4)])
         mc = make_montecarlo(load_scenario(UNCERTAIN), draws=6, seed=1)
         mc_remote = np.vstack([b for _, b in run_batch(mc, dask=cluster.scheduler_address, chunk_size=2)])

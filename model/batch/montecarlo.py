@@ -41,7 +41,7 @@ def make_montecarlo(scenario: Scenario, draws: int, seed: int | None = None,
     if spec is None:
         raise ScenarioError([Problem(scenario.name, "montecarlo",
                                      "declares no uncertain parameters: add a [montecarlo] table "
-                                     "(see the README's Monte Carlo format)")])
+                                     "(see docs/scenario-format.md, Monte Carlo format)")])
     problems = []
     if draws < 1:
         problems.append(Problem("--draws", str(draws), "must be at least 1"))

@@ -56,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     scenario_args(validate)
 
     run = commands.add_parser("run", help="solve a scenario and summarise the result",
-                              description="Solve the three-stage allocation LP for a scenario, print a "
+                              description="Solve the lexicographic allocation LP (four stages) for a scenario, print a "
                                           "summary and optionally write summary.json and CSV tables.")
     scenario_args(run)
     run.add_argument("--solver", choices=[s.value for s in SolverName], default=SolverName.HIGHS.value,
@@ -145,7 +145,7 @@ def _keys() -> int:
     for param in PARAMETERS:
         key = f"{param.key}.<year>" if param.kind == "by_year" else param.key
         print(f"{key:48} {param.kind:8} {param.unit:28} {param.description}")
-    print(f"{'districts.<id>.<column>':48} {'':8} {'(see README)':28} any district-table value")
+    print(f"{'districts.<id>.<column>':48} {'':8} {'(docs/scenario-format.md)':28} any district-table value")
     return EXIT_OK
 
 
@@ -217,7 +217,7 @@ def _add_batch_commands(commands, scenario_args) -> None:
         p.add_argument("--dask", metavar="ADDRESS",
                        help="run on an existing Dask cluster, e.g. tcp://127.0.0.1:8786 (instead of --jobs)")
         p.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK, metavar="N",
-                       help=f"points per task (default {DEFAULT_CHUNK}); results depend on it, not on --jobs or --dask")
+                       help=f"points per task (default {DEFAULT_CHUNK}); results are the same whatever --jobs, --dask or the chunk size (but for round-off)")
         p.add_argument("--first-solver", choices=["simplex", "ipm"], default="simplex",
                        help="HiGHS algorithm for each chunk's cold solves (ipm: large community-level models)")
         p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")

@@ -31,7 +31,7 @@ def format_comparison(options: Options) -> str:
         lines.append(f"{label:{width}}" + "".join(f"{fmt(table.at[metric, label]):>{w}}"
                                                    for _, metric, fmt, w in columns)
                      + f"{(f'{coverage:.1%}' if coverage is not None else '-'):>11}")
-    lines += ["", "Baselines split the reference's ceiling by a rule (see the README); districts then spend "
+    lines += ["", "Baselines split the reference's ceiling by a rule (see docs/decision-analysis.md); districts then spend "
               "by the same rules as the optimum."] if any(r.rule for _, r in options.values()) else []
     return "\n".join(lines)
 

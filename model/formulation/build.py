@@ -30,7 +30,9 @@ Objective, lexicographic (minimised in turn, each stage's optimum then fixed):
 2. ``soft_closure``: minus the points of soft gaps closed (weighted committee- and
    member-years at standard, times the district's need weight), plus an optional
    max-min equity term;
-3. ``city_transfers``: total transfers (districts pay first where they can).
+3. ``city_transfers``: total transfers (districts pay first where they can);
+4. ``tie_break``: the least money in all, then a fixed order of the columns, so that
+   the optimum is unique (see :func:`~model.formulation.objectives.tie_break_costs`).
 """
 
 from __future__ import annotations

@@ -23,7 +23,8 @@ from .lp import INF
 
 
 def define_objectives(form: Formulation) -> None:
-    """The three stage objectives, and the optional max-min equity term."""
+    """The four stage objectives (hard, soft, transfers, tie-break), and the optional
+    max-min equity term."""
     inputs, lp = form.inputs, form.lp
     # Soft points per yuan closed: committee- or member-years at standard, weighted
     # by program and by the district's fiscal need.

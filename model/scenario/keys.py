@@ -100,8 +100,8 @@ def flatten(data: Mapping[str, Any], origin: str, prefix: str = "") -> tuple[lis
             entries += sub_entries
             problems += sub_problems
             continue
-        problems.append(Problem(origin, key, "is not a scenario parameter (see the README's "
-                                "list of keys)"))
+        problems.append(Problem(origin, key, "is not a scenario parameter (`budgetsim keys` "
+                                "lists them)"))
     return entries, problems
 
 

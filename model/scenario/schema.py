@@ -1,7 +1,7 @@
 """What a scenario may contain: every parameter and district column, its type and unit.
 
 This table drives validation (``validation.py``), the ``--set`` keys the CLI accepts
-and the scenario-format section of the README, so the three cannot drift apart.
+and docs/scenario-format.md, so the three cannot drift apart.
 Keys are dotted TOML paths. ``by_year`` parameters are tables keyed by year; the
 ``years`` attribute says which years they must cover:
 

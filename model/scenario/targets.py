@@ -66,7 +66,7 @@ def resolve(key: str, scenario: Any, origin: str, expand: bool = True) -> tuple[
         column_name = parts[-1]
         column = DISTRICT_COLUMNS_BY_NAME.get(column_name)
         if column is None or column.kind not in ("int", "float"):
-            return problem("is not a numeric district column (see the README's district table)")
+            return problem("is not a numeric district column (see docs/scenario-format.md, District table)")
         if scenario.units is not None and column_name in UNIT_DATA_COLUMNS:
             return problem(f"is committee data, which this scenario holds per community in its unit "
                            f"table; vary a district value ({', '.join(_district_level_columns())})")

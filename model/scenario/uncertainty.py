@@ -1,6 +1,6 @@
 """Monte Carlo: uncertain parameters declared in a scenario's ``[montecarlo]`` table.
 
-Format (see the README's scenario format)::
+Format (see docs/scenario-format.md, Monte Carlo format)::
 
     [montecarlo]
     seed = 2006
@@ -124,7 +124,7 @@ def parse_spec(raw: Any, file: str, params: dict[str, Any], districts, units
         problems.append(Problem(file, where, rule))
 
     if not isinstance(raw, dict):
-        bad("montecarlo", "must be a table (see the README's Monte Carlo format)")
+        bad("montecarlo", "must be a table (see docs/scenario-format.md, Monte Carlo format)")
         return None, problems
     for key in raw:
         if key not in ("seed", "parameters"):

@@ -235,7 +235,7 @@ def parse_table(text: str, file: str, columns: tuple[Column, ...] = DISTRICT_COL
     for name in header:
         if name not in by_name:
             problems.append(Problem(file, f"column {name!r}",
-                                    f"is not a {what} column (see the README's scenario format)"))
+                                    f"is not a {what} column (see docs/scenario-format.md)"))
     seen: set[str] = set()
     for name in header:
         if name in seen:

@@ -1,4 +1,4 @@
-"""An LP as the arrays HiGHS is given: the CSC matrix with the two stage-fixing rows,
+"""An LP as the arrays HiGHS is given: the CSC matrix with the three stage-fixing rows,
 bounds and scaled stage objectives; patterns are cached per sparsity structure."""
 
 from __future__ import annotations
