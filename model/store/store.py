@@ -187,6 +187,8 @@ class Store:
             raise StoreError(self.where, "a saved scenario needs a name")
         sha = scenario.sha256()
         with self._write() as connection:
+            if connection.dialect.name == "postgresql":  # two saves of one name: one after the other
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
             self._keep_content(connection, scenario, sha)
             latest = self._names(connection, name).first()
             if latest is None or latest.sha256 != sha:
