@@ -13,6 +13,10 @@ behind it)::
     analysis = sensitivity(scenario, result)        # prices, ranges, the next million
     why = diagnose(scenario, result)                # None when every hard target is met
 
+    store = open_store()                            # $BUDGETSIM_DB or ~/.local/share/budgetsim/
+    run_id = store.record_run(result, scenario)     # the run history, read back as DataFrames
+    store.runs().frame, store.run(run_id).tables["allocation"]
+
 Batches (sweeps, Monte Carlo) are in :mod:`model.batch`; the command line in
 :mod:`model.cli`.
 """
@@ -30,11 +34,20 @@ from .results.result import Result
 from .scenario.scenario import Override, Scenario, load_scenario, load_scenario_texts
 from .version import __version__
 
+
+def __getattr__(name: str):
+    # The store (SQLAlchemy) is imported when first used, not with every ``import model``.
+    if name in ("Store", "open_store"):
+        from . import store
+
+        return getattr(store, name)
+    raise AttributeError(f"module 'model' has no attribute {name!r}")
+
 __all__ = [
     "PROGRAMS", "ModelInputs", "Override", "Problem", "Program", "Requirement", "Result",
     "Scenario", "ScenarioError", "SolveError", "SolverName", "Status", "build_inputs",
     "load_scenario", "load_scenario_texts", "solve", "__version__", "DEFAULT_SCENARIO",
     "SCENARIO_DIR", "scenario_files", "shipped_scenarios", "write_result", "solve_texts",
     "RULES", "Rule", "solve_baseline", "solve_baselines", "Diagnosis", "diagnose", "Frontier",
-    "compute_frontier", "Sensitivity", "sensitivity",
+    "compute_frontier", "Sensitivity", "sensitivity", "Store", "open_store",
 ]

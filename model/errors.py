@@ -39,3 +39,16 @@ class ScenarioError(ValueError):
 
 class SolveError(RuntimeError):
     """The solver did not return an optimal solution to a model that must have one."""
+
+
+class StoreError(RuntimeError):
+    """The store (saved scenarios, run history) cannot be used: names the file or server
+    and says what to do (``budgetsim db upgrade``, another ``--db``, ...)."""
+
+    def __init__(self, where: str, rule: str):
+        self.where, self.rule = where, rule
+        super().__init__(f"{where}: {rule}")
+
+
+class StoreLookupError(StoreError):
+    """No run or saved scenario under that id or name (a mistyped id, a stale link)."""

@@ -98,13 +98,24 @@ def write_result(result: Writable, out_dir: Path, extra_summary: Mapping[str, An
     and ``extra_tables`` more CSV files. Everything is rendered in memory first, so
     invalid content fails before any file is created.
     """
-    out_dir = Path(out_dir)
+    return write_files(out_dir, render_result(result, extra_summary, extra_tables))
+
+
+def render_result(result: Writable, extra_summary: Mapping[str, Any] | None = None,
+                  extra_tables: Mapping[str, pd.DataFrame] | None = None) -> dict[str, str]:
+    """The files :func:`write_result` writes, by name, as text (the store keeps the same)."""
     summary = {**result.summary(), **(extra_summary or {})}
     files: dict[str, str] = {
         "summary.json": json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
     }
     for name, frame in {**result.tables(), **(extra_tables or {})}.items():
         files[f"{name}.csv"] = frame.to_csv(index=False, lineterminator="\n")
+    return files
+
+
+def write_files(out_dir: Path, files: Mapping[str, str]) -> list[Path]:
+    """Write ``{name: text}`` into ``out_dir``, each file atomically; returns the paths."""
+    out_dir = Path(out_dir)
     written = []
     for name, text in files.items():
         target = out_dir / name

@@ -38,3 +38,37 @@ def solved():
         return _solved[name]
 
     return get
+
+
+# --- the store: never the user's own; SQLite and a real PostgreSQL -------------------
+import os  # noqa: E402
+import tempfile  # noqa: E402
+
+# Every `budgetsim run` in the tests (in this process or a child) records into a
+# throw-away store, not into ~/.local/share.
+_STORE_FOLDER = tempfile.mkdtemp(prefix="budgetsim-test-store-")
+os.environ["BUDGETSIM_DB"] = str(Path(_STORE_FOLDER) / "session.sqlite")
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    from .postgres import Server
+
+    server = Server()
+    try:
+        server.start()
+    except Exception as exc:  # the PostgreSQL tests fail (never skip) without a server
+        server.stop()
+        pytest.fail(f"PostgreSQL could not be started for the store tests: {exc}", pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def store_url(request, tmp_path):
+    """The URL of a new, empty store: an SQLite file, or a new database on the session's server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite'}"
+    return request.getfixturevalue("postgres_server").new_database()

@@ -22,6 +22,7 @@ LAYERS: list[set[str]] = [
     {"model.solve"},
     {"model.results"},
     {"model.pipeline"},
+    {"model.store"},
     {"model.analysis"},
     {"model.batch"},
     {"model.cli"},

@@ -35,7 +35,7 @@ from ..solve.reference import solve_reference
 from ..solve.stages import STAGES
 from .engine import ENGINES, run_chunk
 from .montecarlo import make_montecarlo
-from .output import write_montecarlo
+from .output import write_montecarlo, write_sweep
 from .parallel import run_batch
 from .points import PointMaker
 from .sweep import make_sweep
@@ -123,6 +123,7 @@ def run_bench(points: int = 400, cbc_points: int = 20, repeat: int = 3, jobs: in
            f"(VmHWM), {mc['workers_mib']:,.0f} MiB in its largest worker (ru_maxrss); at most "
            f"{mc['own_mib'] + jobs * mc['workers_mib']:,.0f} MiB together")
     ENGINES.clear()
+    yield from _store_figures(repeat, points, grid)
 
 
 def _communities(repeat: int) -> Iterator[str]:
@@ -236,3 +237,43 @@ def _load() -> str:
 
 __all__ = ["run_bench"]
 
+
+
+def _store_figures(repeat: int, points: int, grid: int) -> Iterator[str]:
+    """The store (issue 12): what recording adds to `budgetsim run`, listing 10,000 runs,
+    recording a sweep's summary; on an SQLite store in a temporary folder."""
+    import os
+
+    from ..pipeline import solve
+    from ..store import bench as store_bench
+
+    scenario = load_scenario(SCENARIO_DIR / DEFAULT_SCENARIO)
+    result = solve(scenario)
+    store, holder = store_bench.temporary_store()
+    with holder, store:
+        store.record_run(result, scenario)  # the scenario's content is kept once, before the timing
+        added = store_bench.record_seconds(store, result, scenario, max(repeat, 5))
+        yield (f"store: recording a run of {DEFAULT_SCENARIO} (its files rendered, compressed, one "
+               f"transaction): +{added * 1e3:.1f} ms in the process (median; target <= 20 ms)")
+        path = SCENARIO_DIR / DEFAULT_SCENARIO
+        env = {**os.environ, "BUDGETSIM_DB": str(Path(holder.name) / "cli.sqlite")}
+        recorded, unrecorded = [], []
+        for _ in range(repeat):
+            for flag, into in (([], recorded), (["--no-record"], unrecorded)):
+                t0 = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "model.cli", "run", str(path), *flag], env=env, check=True,
+                               capture_output=True)
+                into.append(time.perf_counter() - t0)
+        yield (f"  `budgetsim run` end to end in a new process: {statistics.median(recorded):.3f} s recorded, "
+               f"{statistics.median(unrecorded):.3f} s with --no-record "
+               f"({(statistics.median(recorded) - statistics.median(unrecorded)) * 1e3:+.0f} ms; medians)")
+        store_bench.fill(store, 1, 10_000 - store.runs().total)
+        listed = store_bench.list_seconds(store, 10_000, repeat)
+        yield f"store: listing 10,000 runs (one page, newest first): {listed:.3f} s (median; target <= 0.2 s)"
+        sweep = _sweep(points, grid)
+        out = Path(holder.name) / "sweep.csv"
+        stats = write_sweep(sweep, out, jobs=1)
+        summary = {**stats, "parameters": ["bench"], "file": str(out)}
+        seconds = store_bench.batch_seconds(store, scenario, summary, [out], repeat)
+        yield (f"store: recording a {sweep.size:,}-point sweep's summary (its CSV, {out.stat().st_size / 2**20:.1f} "
+               f"MiB, copied in compressed): {seconds:.3f} s (median; target <= 1 s)")

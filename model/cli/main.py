@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,8 +18,8 @@ from ..analysis.frontier import compute_frontier
 from ..analysis.options import compare_options, comparison_tables
 from ..analysis.sensitivity import sensitivity
 from ..constants import DEFAULT_CHUNK, SolverName, Status
-from ..errors import Problem, ScenarioError, SolveError
-from ..io import write_csv, write_result
+from ..errors import Problem, ScenarioError, SolveError, StoreError, StoreLookupError
+from ..io import render_result, write_csv, write_files
 from ..pipeline import solve
 from ..scenario.scenario import load_scenario
 from ..scenario.schema import PARAMETERS
@@ -30,6 +31,7 @@ from .report import (
     format_sensitivity,
     format_summary,
 )
+from .store_commands import STORE_COMMANDS, add_store_commands, db_arg, record, record_args
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
 
@@ -41,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
                     "(office and service space, operating funds, members' subsidies and insurance).",
     )
     parser.add_argument("--version", action="version", version=f"budgetsim {__version__}")
+    db_arg(parser, top=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def scenario_args(p: argparse.ArgumentParser) -> None:
@@ -73,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-diagnosis", action="store_true",
                      help="when hard targets are unmet, skip the diagnosis (extra ceiling needed, "
                           "conflicts, alternatives)")
+    record_args(run)
 
     frontier = commands.add_parser(
         "frontier", help="what each total ceiling buys, with its exact breakpoints",
@@ -103,6 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("keys", help="list every scenario parameter with its unit",
                         description="List the dotted keys --set accepts, with type, unit and meaning.")
     _add_batch_commands(commands, scenario_args)
+    add_store_commands(commands)
     return parser
 
 
@@ -119,6 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _compare(args)
         if args.command in BATCH_COMMANDS:
             return BATCH_COMMANDS[args.command](args)
+        if args.command in STORE_COMMANDS:
+            return STORE_COMMANDS[args.command](args)
         return _run(args)
     except ScenarioError as exc:
         print(f"budgetsim: invalid input ({len(exc.problems)} problem"
@@ -129,6 +136,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SolveError as exc:
         print(f"budgetsim: solver failure: {exc}", file=sys.stderr)
         return EXIT_FAILURE
+    except StoreError as exc:  # the store named, what to do; no traceback
+        print(f"budgetsim: store {exc}", file=sys.stderr)
+        return EXIT_INVALID if isinstance(exc, StoreLookupError) else EXIT_FAILURE
     except KeyboardInterrupt:
         print("budgetsim: interrupted", file=sys.stderr)
         return EXIT_FAILURE
@@ -161,6 +171,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
     scenario = load_scenario(args.scenario, args.overrides)
     if args.sensitivity and args.solver != SolverName.HIGHS.value:
         raise ScenarioError([Problem("--sensitivity", "", "needs --solver highs (CBC reports no reliable duals)")])
@@ -180,11 +191,14 @@ def _run(args: argparse.Namespace) -> int:
         print("\n" + format_sensitivity(analysis))
         extra_summary["sensitivity"] = analysis.summary()
         extra_tables.update(analysis.tables())
+    files = render_result(result, extra_summary, extra_tables) if args.out or not args.no_record else {}
     if args.out:
-        written = write_result(result, args.out, extra_summary, extra_tables)
+        written = write_files(args.out, files)
         print(f"\nwrote {', '.join(str(p) for p in written)}")
     if args.write_lp:
         print(f"wrote {args.write_lp}")
+    record(args, lambda store: store.record_run(result, scenario, source="cli", files=files,
+                                                duration_seconds=time.perf_counter() - started))
     return EXIT_OK
 
 
@@ -221,6 +235,7 @@ def _add_batch_commands(commands, scenario_args) -> None:
         p.add_argument("--first-solver", choices=["simplex", "ipm"], default="simplex",
                        help="HiGHS algorithm for each chunk's cold solves (ipm: large community-level models)")
         p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+        record_args(p)
 
     sweep = commands.add_parser(
         "sweep", help="solve a grid of parameter values and write one CSV row per point",
@@ -302,6 +317,9 @@ def _sweep(args: argparse.Namespace) -> int:
     print(f"{sweep.size} points of {scenario.title}: {stats['met']} with every hard target met; "
           f"{stats['seconds']:.1f} s ({sweep.size / max(stats['seconds'], 1e-9):,.0f} points/s).")
     print(f"wrote {args.out}")
+    summary = {**stats, "parameters": list(args.params), "file": str(Path(args.out).resolve())}
+    record(args, lambda store: store.record_batch("sweep", scenario, summary, [args.out], source="cli",
+                                                  duration_seconds=stats["seconds"]))
     return EXIT_OK
 
 
@@ -321,6 +339,8 @@ def _montecarlo(args: argparse.Namespace) -> int:
           f"{summary['probability_all_hard_targets_met']:.1%} of draws; "
           f"{summary['seconds']:.1f} s ({batch.size / max(summary['seconds'], 1e-9):,.0f} draws/s).")
     print(f"wrote {', '.join(summary['files'])}")
+    record(args, lambda store: store.record_batch("montecarlo", scenario, summary, [Path(f) for f in summary["files"]],
+                                                  source="cli", duration_seconds=summary["seconds"]))
     return EXIT_OK
 
 
