@@ -18,6 +18,8 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from .export import neutralise, safe_table, with_district_names
+
 
 class Writable(Protocol):
     """What :func:`write_result` writes: a result's JSON summary and its tables."""
@@ -86,30 +88,37 @@ def write_json(path: Path, data: Mapping[str, Any]) -> None:
 
 
 def write_csv(path: Path, frame: pd.DataFrame) -> None:
-    """Write a table as CSV without the index, atomically."""
-    write_text(path, frame.to_csv(index=False, lineterminator="\n"))
+    """Write a table as CSV without the index, atomically (formula text neutralised,
+    see :func:`model.export.safe_table`)."""
+    write_text(path, safe_table(frame).to_csv(index=False, lineterminator="\n"))
 
 
 def write_result(result: Writable, out_dir: Path, extra_summary: Mapping[str, Any] | None = None,
-                 extra_tables: Mapping[str, pd.DataFrame] | None = None) -> list[Path]:
+                 extra_tables: Mapping[str, pd.DataFrame] | None = None,
+                 districts: pd.DataFrame | None = None) -> list[Path]:
     """Write ``summary.json`` and the result tables as CSV into ``out_dir``.
 
     ``extra_summary`` adds sections to the summary (``diagnosis``, ``sensitivity``)
-    and ``extra_tables`` more CSV files. Everything is rendered in memory first, so
-    invalid content fails before any file is created.
+    and ``extra_tables`` more CSV files; with ``districts`` (the scenario's district
+    table) every table with a ``district`` column gets the names beside the ids.
+    Everything is rendered in memory first, so invalid content fails before any
+    file is created.
     """
-    return write_files(out_dir, render_result(result, extra_summary, extra_tables))
+    return write_files(out_dir, render_result(result, extra_summary, extra_tables, districts))
 
 
 def render_result(result: Writable, extra_summary: Mapping[str, Any] | None = None,
-                  extra_tables: Mapping[str, pd.DataFrame] | None = None) -> dict[str, str]:
+                  extra_tables: Mapping[str, pd.DataFrame] | None = None,
+                  districts: pd.DataFrame | None = None) -> dict[str, str]:
     """The files :func:`write_result` writes, by name, as text (the store keeps the same)."""
     summary = {**result.summary(), **(extra_summary or {})}
     files: dict[str, str] = {
         "summary.json": json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
     }
     for name, frame in {**result.tables(), **(extra_tables or {})}.items():
-        files[f"{name}.csv"] = frame.to_csv(index=False, lineterminator="\n")
+        if districts is not None:
+            frame = with_district_names(frame, districts)
+        files[f"{name}.csv"] = safe_table(frame).to_csv(index=False, lineterminator="\n")
     return files
 
 
@@ -177,7 +186,7 @@ class StreamingCsv:
         self._tmp = Path(tmp)
         self._file = os.fdopen(fd, "w", encoding="utf-8", newline="")
         self._writer = csv.writer(self._file, lineterminator="\n")
-        self._writer.writerow(header)
+        self._writer.writerow([neutralise(h) for h in header])
         self.rows = 0
 
     def write_rows(self, rows) -> None:

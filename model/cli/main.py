@@ -19,6 +19,7 @@ from ..analysis.options import compare_options, comparison_tables
 from ..analysis.sensitivity import sensitivity
 from ..constants import DEFAULT_CHUNK, SolverName, Status
 from ..errors import Problem, ScenarioError, SolveError, StoreError, StoreLookupError
+from ..export import with_district_names
 from ..io import render_result, write_csv, write_files
 from ..pipeline import solve
 from ..scenario.scenario import load_scenario
@@ -191,7 +192,8 @@ def _run(args: argparse.Namespace) -> int:
         print("\n" + format_sensitivity(analysis))
         extra_summary["sensitivity"] = analysis.summary()
         extra_tables.update(analysis.tables())
-    files = render_result(result, extra_summary, extra_tables) if args.out or not args.no_record else {}
+    files = (render_result(result, extra_summary, extra_tables, districts=scenario.districts)
+             if args.out or not args.no_record else {})
     if args.out:
         written = write_files(args.out, files)
         print(f"\nwrote {', '.join(str(p) for p in written)}")
@@ -206,7 +208,8 @@ def _compare(args: argparse.Namespace) -> int:
     options = compare_options(args.scenarios, args.overrides, not args.no_baselines, args.solver)
     print(format_comparison(options))
     if args.out:
-        tables = comparison_tables(options)
+        districts = next(iter(options.values()))[0].districts
+        tables = {name: with_district_names(frame, districts) for name, frame in comparison_tables(options).items()}
         for name, frame in tables.items():
             write_csv(args.out / f"{name}.csv", frame)
         print(f"\nwrote {', '.join(str(args.out / (n + '.csv')) for n in tables)}")

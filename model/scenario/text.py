@@ -22,6 +22,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..errors import Problem
+from ..export import neutralise
 from .links import format_value
 from .scenario import Scenario
 from .schema import DISTRICT_COLUMNS, PARAMETERS
@@ -54,7 +55,9 @@ def _cell(value: Any) -> str:
         if value.is_integer() and abs(value) < 1e15:
             return str(int(value))
         return repr(value)
-    return str(value)
+    # A name such as ``=1+2`` is written as ``'=1+2`` so that a spreadsheet opening the
+    # file does not run it; loading the file drops the quote again.
+    return str(neutralise(str(value)))
 
 
 def params_to_toml(params: Mapping[str, Any], sources: Mapping[str, str], header: str = "") -> str:

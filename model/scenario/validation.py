@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import Problem
+from ..export import unneutralise
 from .schema import (
     DISTRICT_COLUMNS,
     PARAMETERS,
@@ -183,7 +184,7 @@ def parse_cell(column: Column, text: str) -> tuple[Any, str | None]:
             return None, "is empty; a value is required" + (f" ({column.unit})" if column.unit != "-" else "")
         return None, None
     if column.kind == "str":
-        return text, None
+        return unneutralise(text), None  # ``'=1+2`` as the app writes a name ``=1+2``
     if column.kind == "choice":
         if text not in column.choices:
             return None, f"must be one of {', '.join(column.choices)}, got {text!r}"
