@@ -105,6 +105,11 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     return safe_table(frame).to_csv(index=False, lineterminator="\n").encode(CSV_ENCODING)
 
 
+def csv_text(frame: pd.DataFrame) -> str:
+    """One table as CSV text as written to files (no byte-order mark; see :func:`csv_bytes`)."""
+    return safe_table(frame).to_csv(index=False, lineterminator="\n")
+
+
 def sheet_names(names: list[str]) -> list[str]:
     """Excel sheet names for ``names``: at most 31 characters, none of ``[]:*?/\\``,
     unique (case-insensitively, as Excel compares them)."""
