@@ -680,3 +680,10 @@ def unit_label(unit: str) -> str:
 
 def rule_label(rule: str) -> str:
     return _pick(RULE_LABELS.get(rule, (rule, rule)))
+
+
+# --- issue 13 (hardening): messages added on branch harden; merge into TEXT above ------
+TEXT.update({
+    "plausibility_warnings": ("Some values are unusually large; check them (the scenario still runs):",
+                              "部分数值异常偏大，请核对（情景仍可运行）："),
+})

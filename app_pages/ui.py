@@ -67,6 +67,14 @@ def show_problems(problems: list[Problem], heading: str) -> None:
     st.dataframe(table, hide_index=True, width="stretch")
 
 
+def show_warnings(problems: list[Problem], heading: str) -> None:
+    """Values to check (plausibility warnings) as rows: file, where, rule; the run goes on."""
+    st.warning(heading, icon=":material/warning:")
+    table = pd.DataFrame([{t("problem_file"): p.file, t("problem_where"): p.where,
+                           t("problem_rule"): p.rule} for p in problems])
+    st.dataframe(table, hide_index=True, width="stretch")
+
+
 def show_failure(exc: ScenarioError | SolveError, label: str | None = None) -> None:
     """Why a scenario has nothing to show: its input problems, or the solver's failure
     (``label`` names the scenario when a page shows several)."""

@@ -28,6 +28,7 @@ from ..errors import Interrupted, OutputError, Problem, ScenarioError, SolveErro
 from ..export import csv_text, with_district_names
 from ..io import output_lock, render_result, write_csv, write_files, write_folder, write_result
 from ..pipeline import solve
+from ..scenario.limits import plausibility_warnings
 from ..scenario.scenario import load_scenario
 from ..scenario.schema import PARAMETERS
 from ..version import __version__
@@ -193,8 +194,15 @@ def _keys() -> int:
     return EXIT_OK
 
 
+def _warn(scenario) -> None:
+    """Values past a plausibility limit's warning level, on stderr (they do not stop the run)."""
+    for problem in plausibility_warnings(scenario):
+        print(f"budgetsim: warning: {problem}", file=sys.stderr)
+
+
 def _validate(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
+    _warn(scenario)
     print(f"{args.scenario}: valid. {scenario.title}: {len(scenario.districts)} districts, "
           f"{scenario.years[0]}-{scenario.years[-1]}, {len(scenario.overrides)} override(s).")
     uncited = scenario.uncited()
@@ -207,6 +215,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     scenario = load_scenario(args.scenario, args.overrides)
+    _warn(scenario)
     if args.sensitivity and args.solver != SolverName.HIGHS.value:
         raise ScenarioError([Problem("--sensitivity", "", "needs --solver highs (CBC reports no reliable duals)")])
     result = solve(scenario, solver=args.solver, write_lp=args.write_lp,

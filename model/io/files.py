@@ -29,11 +29,16 @@ class Writable(Protocol):
     def tables(self) -> Mapping[str, pd.DataFrame]: ...
 
 
+#: Scenario files (TOML, CSV) larger than this are refused (characters, about bytes).
+MAX_SCENARIO_FILE = 50 * 2**20
+
+
 def text_reader(folder: Path) -> Callable[[str], str]:
     """A function that reads a scenario file named relative to ``folder``."""
 
     def read(name: str) -> str:
-        return (folder / name).read_text(encoding="utf-8")
+        with open(folder / name, encoding="utf-8") as f:
+            return f.read(MAX_SCENARIO_FILE + 1)  # a larger file is refused, never read whole
 
     return read
 
