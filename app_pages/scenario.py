@@ -241,8 +241,11 @@ def upload_section() -> None:
             return
         texts, problems = read_uploads({f.name: f.getvalue() for f in files})
         candidates = main_candidates(texts)
-        if not candidates and not problems:
-            st.error(t("upload_none"))
+        if not candidates:  # nothing to load: say why (a file too large, not UTF-8, no .toml...)
+            if problems:
+                show_problems(problems, t("upload_problems"))
+            else:
+                st.error(t("upload_none"))
             return
         main = candidates[0] if len(candidates) <= 1 else st.selectbox(t("upload_pick"), candidates)
         if st.button(t("upload_button"), type="primary", disabled=not candidates):

@@ -12,7 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 
 from model.cli import main
 
@@ -54,14 +53,6 @@ def stop(process: subprocess.Popen, signum: int) -> tuple[float, str]:
 
 def visible(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
-
-
-@pytest.fixture(scope="module")
-def full_sweep(tmp_path_factory) -> bytes:
-    """The uninterrupted sweep's file (solved in this process, one worker)."""
-    out = tmp_path_factory.mktemp("full") / "full.csv"
-    assert main([*SWEEP, "--jobs", "1", "--out", str(out)]) == 0
-    return out.read_bytes()
 
 
 def test_ctrl_c_stops_a_sweep_on_two_workers_and_resume_writes_the_same_file(tmp_path, full_sweep, capsys):

@@ -53,8 +53,8 @@ def default_jobs() -> int:
 
 
 def run_batch(batch: Batch, jobs: int | None = None, dask: str | None = None, chunk_size: int = DEFAULT_CHUNK,
-              progress: Progress | None = None, start: int = 0, dask_timeout: float = DASK_TIMEOUT
-              ) -> Iterator[tuple[int, np.ndarray]]:
+              progress: Progress | None = None, start: int = 0, dask_timeout: float = DASK_TIMEOUT,
+              notify: Callable[[str], None] | None = None) -> Iterator[tuple[int, np.ndarray]]:
     """Solve every point of ``batch``; yields ``(first index, records)`` per chunk, in order.
 
     Parameters
@@ -74,6 +74,8 @@ def run_batch(batch: Batch, jobs: int | None = None, dask: str | None = None, ch
         First point to solve (a multiple of ``chunk_size``: a resumed sweep's kept points).
     dask_timeout : float
         Seconds to wait for the Dask scheduler (then :class:`WorkerError`).
+    notify : callable, optional
+        Called with a sentence when something a user should know happens (a worker died).
     """
     if chunk_size < 1:
         raise ValueError("chunk_size must be at least 1")
@@ -86,7 +88,7 @@ def run_batch(batch: Batch, jobs: int | None = None, dask: str | None = None, ch
     elif (jobs or default_jobs()) <= 1 or len(chunks) <= 1:
         results = (run_chunk(batch, s, e, key) for s, e in chunks)
     else:
-        results = _run_processes(batch, chunks, key, jobs or default_jobs())
+        results = _run_processes(batch, chunks, key, jobs or default_jobs(), notify)
     yield from _in_order(results, progress, start)
 
 
@@ -104,8 +106,8 @@ def _in_order(results: Iterator[tuple[int, np.ndarray]], progress: Progress | No
             expected += len(block)
 
 
-def _run_processes(batch: Batch, chunks: list[tuple[int, int]], key: str, jobs: int
-                   ) -> Iterator[tuple[int, np.ndarray]]:
+def _run_processes(batch: Batch, chunks: list[tuple[int, int]], key: str, jobs: int,
+                   notify: Callable[[str], None] | None = None) -> Iterator[tuple[int, np.ndarray]]:
     """Chunks on ``jobs`` local processes; a pool whose worker died is started again and
     its unfinished chunks are solved again (at most :data:`POOL_RESTARTS` times)."""
     from concurrent.futures.process import BrokenProcessPool
@@ -121,6 +123,9 @@ def _run_processes(batch: Batch, chunks: list[tuple[int, int]], key: str, jobs: 
             if attempt == POOL_RESTARTS:
                 raise WorkerError(f"a worker process died {POOL_RESTARTS + 1} times; {len(todo)} chunk(s) "
                                   "unsolved (out of memory? try fewer --jobs or a smaller --chunk-size)") from None
+            if notify is not None:
+                notify(f"a worker process died; its {len(todo)} unfinished chunk(s) are solved again "
+                       f"(restart {attempt + 1} of {POOL_RESTARTS})")
 
 
 def _pool_run(batch: Batch, chunks: list[tuple[int, int]], key: str, jobs: int

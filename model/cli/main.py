@@ -356,7 +356,8 @@ def _batch_options(args: argparse.Namespace) -> dict:
         raise ScenarioError([Problem("--chunk-size", str(args.chunk_size), "must be at least 1")])
     if args.dask_timeout <= 0:
         raise ScenarioError([Problem("--dask-timeout", str(args.dask_timeout), "must be more than 0 seconds")])
-    return {"jobs": args.jobs, "dask": args.dask, "chunk_size": args.chunk_size, "dask_timeout": args.dask_timeout}
+    return {"jobs": args.jobs, "dask": args.dask, "chunk_size": args.chunk_size, "dask_timeout": args.dask_timeout,
+            "notify": lambda text: print(f"budgetsim: note: {text}", file=sys.stderr, flush=True)}
 
 
 def _sweep(args: argparse.Namespace) -> int:

@@ -213,6 +213,11 @@ def parse_cell(column: Column, text: str) -> tuple[Any, str | None]:
     return check_cell_number(column, number)
 
 
+#: Counts (committees, members) beyond this are refused: 2**53, the last whole number a
+#: float holds exactly; any plausibility limit is far below it.
+MAX_COUNT = float(2**53)
+
+
 def check_cell_number(column: Column, number: Any) -> tuple[Any, str | None]:
     """Check a numeric district value against its column's type and range."""
     if isinstance(number, bool) or not isinstance(number, (int, float)):
@@ -222,6 +227,8 @@ def check_cell_number(column: Column, number: Any) -> tuple[Any, str | None]:
     if column.kind == "int":
         if number != int(number):
             return None, f"must be a whole number ({column.unit}), got {number:g}"
+        if abs(number) > MAX_COUNT:  # beyond it a count is no longer held exactly (and no real case is near)
+            return None, f"must be a whole number of at most {MAX_COUNT:g} ({column.unit}), got {number:g}"
         number = int(number)
     else:
         number = float(number)
