@@ -244,7 +244,10 @@ def test_eight_sessions_at_once_each_see_only_their_own_scenario(server, browser
         pages.append(page)
     try:
         for (name, ceiling), page in zip(SESSIONS, pages):
-            wait_until_idle(page)
+            # The headline is drawn before the charts: wait for it and for the run to end, not for every chart.
+            page.locator('[data-testid="stMetric"]').first.wait_for(timeout=180_000)
+            page.locator('[data-testid="stStatusWidget"]').filter(has_text=RUNNING).wait_for(state="detached",
+                                                                                             timeout=180_000)
             expected = solve(load_scenario(SCENARIOS / name, {"city.ceiling_yuan.2007": ceiling}))
             assert metric_value(page, "City transfers (10k yuan)") == f"{expected.money.transfers_yuan.sum() / 1e4:,.0f}"
             assert page.locator('[data-testid="stException"]').count() == 0
