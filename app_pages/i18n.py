@@ -56,12 +56,15 @@ def _translations() -> dict[str, gettext.NullTranslations]:
     return {lang: gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang, "en"]) for lang in LANGUAGES}
 
 
-TRANSLATIONS = _translations()
+def _keys() -> frozenset[str]:
+    """The keys of ``t()``: the English catalogue's ids that have no context."""
+    with catalogue_path("en").open("rb") as f:
+        return frozenset(m.id for m in read_po(f) if m.id and not m.context)
 
-with catalogue_path("en").open("rb") as _po:
-    #: Every key ``t()`` knows (the English catalogue's ids without a context), for pages
-    #: that check a key they build before using it.
-    TEXT: frozenset[str] = frozenset(m.id for m in read_po(_po) if m.id and not m.context)
+
+TRANSLATIONS = _translations()
+#: Every key ``t()`` knows, for pages that check a key they build before using it.
+TEXT = _keys()
 
 
 def language() -> str:
