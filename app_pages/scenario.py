@@ -16,8 +16,8 @@ import streamlit as st
 
 from app_pages import state
 from app_pages.i18n import column_label, group_label, language, param_label, t, unit_label
-from app_pages.ui import show_problems
-from model import Problem, Scenario, ScenarioError
+from app_pages.ui import show_problems, show_warnings
+from model import Problem, Scenario, ScenarioError, plausibility_warnings
 from model.export import zip_bytes
 from model.scenario.links import ScenarioRef
 from model.scenario.text import main_candidates, read_uploads, safe_stem, scenario_to_files
@@ -241,8 +241,11 @@ def upload_section() -> None:
             return
         texts, problems = read_uploads({f.name: f.getvalue() for f in files})
         candidates = main_candidates(texts)
-        if not candidates and not problems:
-            st.error(t("upload_none"))
+        if not candidates:  # nothing to load: say why (a file too large, not UTF-8, no .toml...)
+            if problems:
+                show_problems(problems, t("upload_problems"))
+            else:
+                st.error(t("upload_none"))
             return
         main = candidates[0] if len(candidates) <= 1 else st.selectbox(t("upload_pick"), candidates)
         if st.button(t("upload_button"), type="primary", disabled=not candidates):
@@ -452,6 +455,9 @@ def main() -> None:
         show_problems(exc.problems, t("invalid_scenario"))
         return
     flash()
+    warnings = plausibility_warnings(scenario)
+    if warnings:
+        show_warnings(warnings, t("plausibility_warnings"))
     members = float((scenario.districts["committees"] * scenario.districts["members_per_committee"]).sum())
     st.markdown(f"**{scenario.title}** — {scenario.params.get('scenario.description', '')}")
     st.caption(t("horizon", first=scenario.years[0], last=scenario.years[-1], districts=len(scenario.districts),

@@ -29,6 +29,7 @@ from model.analysis.options import baseline_options
 from model.analysis.diagnosis import Diagnosis, diagnose
 from model.analysis.frontier import Frontier, compute_frontier
 from model.scenario.links import LinkState, ScenarioRef, decode_state, encode_state
+from model.scenario.text import upload_path_problems
 from model.analysis.sensitivity import Sensitivity, sensitivity
 
 from .i18n import DEFAULT_LANGUAGE, LANG_KEY, LANGUAGES, t
@@ -177,7 +178,11 @@ def request(kind: str, ref: ScenarioRef) -> None:
 
 
 def load_upload(main: str, files: dict[str, str]) -> Scenario:
-    """An uploaded scenario (its files on top of the shipped ones), before it joins the session."""
+    """An uploaded scenario (its files on top of the shipped ones), before it joins the session.
+    Every path it names is checked first: it can name only its own files and the shipped ones."""
+    problems = upload_path_problems(files)
+    if problems:
+        raise ScenarioError(problems)
     merged = dict(shipped_texts())
     merged.update(files)
     return _load(main, tuple(sorted(merged.items())), ())

@@ -13,7 +13,7 @@ import streamlit as st
 
 from model import Problem, Result, Scenario, ScenarioError, SolveError
 from model.scenario.schema import parameter_for
-from model.export import csv_bytes, excel_bytes
+from model.export import csv_bytes, excel_bytes, with_district_names
 
 from .i18n import TEXT, column_label, language, param_label, program_label, requirement_label, t
 
@@ -62,6 +62,14 @@ def district_names(scenario: Scenario) -> dict[str, str]:
 def show_problems(problems: list[Problem], heading: str) -> None:
     """Every problem as a row: file, where, rule."""
     st.error(heading)
+    table = pd.DataFrame([{t("problem_file"): p.file, t("problem_where"): p.where,
+                           t("problem_rule"): p.rule} for p in problems])
+    st.dataframe(table, hide_index=True, width="stretch")
+
+
+def show_warnings(problems: list[Problem], heading: str) -> None:
+    """Values to check (plausibility warnings) as rows: file, where, rule; the run goes on."""
+    st.warning(heading, icon=":material/warning:")
     table = pd.DataFrame([{t("problem_file"): p.file, t("problem_where"): p.where,
                            t("problem_rule"): p.rule} for p in problems])
     st.dataframe(table, hide_index=True, width="stretch")
@@ -194,15 +202,7 @@ def people_table(frame: pd.DataFrame, names: Mapping[str, str]) -> tuple[pd.Data
 
 def with_names(frame: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """A download table: district names (both languages) beside the ids."""
-    if "district" not in frame.columns:
-        return frame
-    zh = scenario.districts["name_zh"].to_dict() | {"city": "全市"}
-    en = scenario.districts["name_en"].to_dict() | {"city": "City"}
-    out = frame.copy()
-    position = list(out.columns).index("district") + 1
-    out.insert(position, "name_zh", out["district"].map(zh))
-    out.insert(position + 1, "name_en", out["district"].map(en))
-    return out
+    return with_district_names(frame, scenario.districts)
 
 
 def tables_section(tables: Mapping[str, pd.DataFrame], scenario: Scenario, stem: str,

@@ -26,11 +26,12 @@ from .analysis.diagnosis import Diagnosis, diagnose
 from .analysis.frontier import Frontier, compute_frontier
 from .analysis.sensitivity import Sensitivity, sensitivity
 from .constants import PROGRAMS, RULES, Program, Requirement, Rule, SolverName, Status
-from .errors import Problem, ScenarioError, SolveError
+from .errors import OutputError, Problem, ScenarioError, SolveError
 from .formulation.inputs import ModelInputs, build_inputs
 from .io import DEFAULT_SCENARIO, SCENARIO_DIR, scenario_files, shipped_scenarios, write_result
 from .pipeline import solve, solve_texts
 from .results.result import Result
+from .scenario.limits import plausibility_warnings
 from .scenario.scenario import Override, Scenario, load_scenario, load_scenario_texts
 from .version import __version__
 
@@ -45,9 +46,9 @@ def __getattr__(name: str):
 
 __all__ = [
     "PROGRAMS", "ModelInputs", "Override", "Problem", "Program", "Requirement", "Result",
-    "Scenario", "ScenarioError", "SolveError", "SolverName", "Status", "build_inputs",
+    "Scenario", "ScenarioError", "SolveError", "OutputError", "SolverName", "Status", "build_inputs",
     "load_scenario", "load_scenario_texts", "solve", "__version__", "DEFAULT_SCENARIO",
     "SCENARIO_DIR", "scenario_files", "shipped_scenarios", "write_result", "solve_texts",
     "RULES", "Rule", "solve_baseline", "solve_baselines", "Diagnosis", "diagnose", "Frontier",
-    "compute_frontier", "Sensitivity", "sensitivity", "Store", "open_store",
+    "compute_frontier", "Sensitivity", "sensitivity", "Store", "open_store", "plausibility_warnings",
 ]

@@ -52,3 +52,15 @@ class StoreError(RuntimeError):
 
 class StoreLookupError(StoreError):
     """No run or saved scenario under that id or name (a mistyped id, a stale link)."""
+
+
+class OutputError(RuntimeError):
+    """An output path that cannot be written: another run holds it, or it is not a folder."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) stopped a run; ``kept`` says what was kept to resume from, if anything."""
+
+    def __init__(self, kept: str = ""):
+        self.kept = kept
+        super().__init__(kept)

@@ -1,7 +1,10 @@
 """Downloads built in memory: a table as CSV, tables as one Excel workbook, files as a zip.
 
 Every builder returns bytes that read back to the same values (tested in
-``tests/test_export.py``); nothing here touches the disk.
+``tests/test_export.py``); nothing here touches the disk. Text that a spreadsheet
+would run as a formula (a district named ``=1+2``) never reaches one as a formula:
+in CSV it is prefixed with ``'`` (OWASP's CSV-injection guidance), in Excel it is
+stored as a text cell with Excel's own quote prefix (:func:`safe_table`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,73 @@ import pandas as pd
 #: Chinese district names as UTF-8; ``pd.read_csv(..., encoding="utf-8-sig")`` reads them.
 CSV_ENCODING = "utf-8-sig"
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+#: First characters that make a spreadsheet read a text cell as a formula (OWASP:
+#: ``=``, ``+``, ``-``, ``@``, tab, carriage return).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Text that is a plain number (``-5``, ``+1.5e6``, ``-12%``): a spreadsheet reads it as
+#: that number, not as a formula, so it is left as it is.
+_NUMBER_TEXT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%?")
+
+
+def is_formula_text(value: object) -> bool:
+    """Whether ``value`` is text a spreadsheet would run as a formula."""
+    return (isinstance(value, str) and value[:1] in FORMULA_STARTS
+            and _NUMBER_TEXT.fullmatch(value) is None)
+
+
+def neutralise(value: object) -> object:
+    """``value`` with a leading ``'`` if it is formula text (see :func:`is_formula_text`)."""
+    return "'" + value if is_formula_text(value) else value
+
+
+def unneutralise(text: str) -> str:
+    """The text :func:`neutralise` was given: drops the ``'`` it adds (for files read back)."""
+    return text[1:] if text[:1] == "'" and is_formula_text(text[1:]) else text
+
+
+def _safe_text(value: object) -> object:
+    """One cell: neutralised, and a carriage return inside text written as a line feed
+    (CSV quotes a cell with a line feed, not one with a bare CR, which readers split)."""
+    value = neutralise(value)
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
+def _needs_care(value: object) -> bool:
+    return is_formula_text(value) or (isinstance(value, str) and "\r" in value)
+
+
+def safe_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every formula text cell and column name neutralised (numbers untouched).
+
+    Returns ``frame`` itself when nothing needs changing.
+    """
+    columns = [c for c in frame.columns if frame[c].dtype == object or isinstance(frame[c].dtype, pd.StringDtype)]
+    changed = [c for c in columns if frame[c].map(_needs_care).any()]
+    header = [_safe_text(c) for c in frame.columns]
+    if not changed and header == list(frame.columns):
+        return frame
+    out = frame.copy()
+    for column in changed:
+        out[column] = out[column].map(_safe_text)
+    out.columns = header
+    return out
+
+
+def with_district_names(frame: pd.DataFrame, districts: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the district names (Chinese, pinyin) beside its ``district`` ids.
+
+    Analysts read names, not ids; ``"city"`` rows are named 全市 / City. A table
+    without a ``district`` column, or that already has the names, is returned as it is.
+    """
+    if "district" not in frame.columns or "name_zh" in frame.columns:
+        return frame
+    zh = districts["name_zh"].to_dict() | {"city": "全市"}
+    en = districts["name_en"].to_dict() | {"city": "City"}
+    out = frame.copy()
+    position = list(out.columns).index("district") + 1
+    out.insert(position, "name_zh", out["district"].map(zh))
+    out.insert(position + 1, "name_en", out["district"].map(en))
+    return out
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -30,8 +100,14 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     Returns
     -------
     bytes
+        Formula text is prefixed with ``'`` (:func:`safe_table`).
     """
-    return frame.to_csv(index=False, lineterminator="\n").encode(CSV_ENCODING)
+    return safe_table(frame).to_csv(index=False, lineterminator="\n").encode(CSV_ENCODING)
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """One table as CSV text as written to files (no byte-order mark; see :func:`csv_bytes`)."""
+    return safe_table(frame).to_csv(index=False, lineterminator="\n")
 
 
 def sheet_names(names: list[str]) -> list[str]:
@@ -63,7 +139,8 @@ def excel_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
     -------
     bytes
         An ``.xlsx`` file; ``pd.read_excel(io.BytesIO(data), sheet_name=None)``
-        gives the same tables back.
+        gives the same tables back. Formula text stays as written but in a text
+        cell with Excel's quote prefix, so no cell of the workbook is a formula.
     """
     if not tables:
         raise ValueError("a workbook needs at least one table")
@@ -73,10 +150,28 @@ def excel_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
             frame.to_excel(writer, sheet_name=sheet, index=False)
             worksheet = writer.sheets[sheet]
             worksheet.freeze_panes = "A2"
+            _as_text_cells(worksheet, frame)
             for i, column in enumerate(frame.columns, start=1):
                 width = max([len(str(column))] + [len(str(v)) for v in frame[column].head(200)])
                 worksheet.column_dimensions[worksheet.cell(1, i).column_letter].width = min(width + 2, 60)
     return buffer.getvalue()
+
+
+def _as_text_cells(worksheet, frame: pd.DataFrame) -> None:
+    """Turn the cells openpyxl made formulas (text starting with ``=``), and all other
+    formula-like text, into quote-prefixed text cells, as Excel stores a typed ``'=1+2``."""
+    header = worksheet[1]
+    for cell in header:
+        if is_formula_text(cell.value):
+            cell.data_type, cell.quotePrefix = "s", True
+    for j, column in enumerate(frame.columns, start=1):
+        values = frame[column]
+        if not (values.dtype == object or isinstance(values.dtype, pd.StringDtype)):
+            continue
+        flagged = values.map(is_formula_text).to_numpy()
+        for i in flagged.nonzero()[0]:
+            cell = worksheet.cell(int(i) + 2, j)
+            cell.data_type, cell.quotePrefix = "s", True
 
 
 def zip_bytes(files: Mapping[str, str]) -> bytes:

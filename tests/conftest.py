@@ -72,3 +72,37 @@ def store_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.sqlite'}"
     return request.getfixturevalue("postgres_server").new_database()
+
+
+@pytest.fixture(scope="session")
+def full_sweep(tmp_path_factory) -> bytes:
+    """The uninterrupted file of ``tests/test_interruption.SWEEP`` (solved here, one worker):
+    what interrupted, resumed and worker-killed runs must write too."""
+    from model.cli import main
+
+    from .test_interruption import SWEEP
+
+    out = tmp_path_factory.mktemp("full") / "full.csv"
+    assert main([*SWEEP, "--jobs", "1", "--out", str(out)]) == 0
+    return out.read_bytes()
+
+
+# --- fuzzing profiles (tests/test_fuzz.py) -------------------------------------------
+# "ci": a few hundred examples in all, derandomised (a fixed seed: the same examples
+# every run), as `make test` runs them. "long": thousands, random, for a fuzzing session:
+# `pytest tests/test_fuzz.py --fuzz-profile long`.
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile("ci", max_examples=60, derandomize=True, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("long", max_examples=2000, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+def pytest_addoption(parser):
+    parser.addoption("--fuzz-profile", default="ci", choices=["ci", "long"],
+                     help="Hypothesis profile for tests/test_fuzz.py (default ci: bounded, fixed seed)")
+
+
+def pytest_configure(config):
+    settings.load_profile(config.getoption("--fuzz-profile"))

@@ -119,7 +119,10 @@ def test_monte_carlo_quantiles_match_numpy(tmp_path):
     assert summary["probability_all_hard_targets_met"] == pytest.approx(met)
     assert float(quantiles["all_hard_targets_met"]["mean"]) == pytest.approx(met)
     assert json.loads((tmp_path / "summary.json").read_text())["draws"] == 12
-    assert not list(tmp_path.glob(".*")), "no temporary file is left behind"
+    # No temporary file is left behind: only the list of the files the run wrote.
+    assert [p.name for p in tmp_path.glob(".*")] == [".budgetsim-outputs.json"]
+    assert json.loads((tmp_path / ".budgetsim-outputs.json").read_text()) == [
+        "draws.csv", "quantiles.csv", "summary.json"]
 
 
 def test_a_draw_equals_the_reference_solve_of_its_values(tmp_path):
@@ -178,7 +181,8 @@ def test_cli_sweep_and_montecarlo(tmp_path):
                      "--out", str(tmp_path / "mc"))
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
-    assert {p.name for p in (tmp_path / "mc").iterdir()} == {"draws.csv", "quantiles.csv", "summary.json"}
+    assert {p.name for p in (tmp_path / "mc").iterdir()} == {"draws.csv", "quantiles.csv", "summary.json",
+                                                         ".budgetsim-outputs.json"}
 
 
 def test_cli_batch_errors_exit_2_without_writing(tmp_path):

@@ -228,3 +228,29 @@ def test_the_frontier_and_the_diagnosis_in_a_browser(server, browser):
     assert page.get_by_text("Price of each year's ceiling, and where it holds", exact=True).count() == 1
     shoot(page, "results-tight-analysis")
     page.close()
+
+
+def test_eight_sessions_at_once_each_see_only_their_own_scenario(server, browser):
+    """Eight browser sessions open their links at the same moment; each shows its own numbers."""
+    from .test_app_load import SESSIONS
+
+    contexts, pages = [], []
+    for name, ceiling in SESSIONS:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        query = (f"scenario={name}&" if name != "tianjin-2006.toml" else "") + f"set=city.ceiling_yuan.2007={ceiling}"
+        page.goto(f"{server}/?{query}", wait_until="commit")
+        contexts.append(context)
+        pages.append(page)
+    try:
+        for (name, ceiling), page in zip(SESSIONS, pages):
+            # The headline is drawn before the charts: wait for it and for the run to end, not for every chart.
+            page.locator('[data-testid="stMetric"]').first.wait_for(timeout=180_000)
+            page.locator('[data-testid="stStatusWidget"]').filter(has_text=RUNNING).wait_for(state="detached",
+                                                                                             timeout=180_000)
+            expected = solve(load_scenario(SCENARIOS / name, {"city.ceiling_yuan.2007": ceiling}))
+            assert metric_value(page, "City transfers (10k yuan)") == f"{expected.money.transfers_yuan.sum() / 1e4:,.0f}"
+            assert page.locator('[data-testid="stException"]').count() == 0
+    finally:
+        for context in contexts:
+            context.close()

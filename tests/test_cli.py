@@ -56,9 +56,11 @@ def test_run_writes_summary_and_allocation(tmp_path):
     assert prov["solve_seconds"] > 0
     with (tmp_path / "allocation.csv").open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    assert list(rows[0]) == ["district", "program", "year", "own_yuan", "transfer_yuan", "gap_yuan",
-                             "closed_yuan", "left_yuan"]
+    assert list(rows[0]) == ["district", "name_zh", "name_en", "program", "year", "own_yuan", "transfer_yuan",
+                             "gap_yuan", "closed_yuan", "left_yuan"]
     assert len(rows) == 18 * 5 * 5
+    assert {(r["district"], r["name_zh"], r["name_en"]) for r in rows if r["district"] == "hedong"} \
+        == {("hedong", "河东区", "Hedong")}
     transfers_2007 = sum(float(r["transfer_yuan"]) for r in rows if r["year"] == "2007")
     assert transfers_2007 == pytest.approx(summary["transfers_by_year"]["2007"], rel=1e-9)
 

@@ -10,13 +10,16 @@ under their names only when the whole run has succeeded.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from pathlib import Path
 
 import numpy as np
 
-from ..constants import Status
-from ..io import ColumnStore, StreamingCsv, write_csv, write_json
+from ..constants import DEFAULT_CHUNK, Status
+from ..errors import Interrupted
+from ..io import Checkpoint, ColumnStore, OutputFolder, StreamingCsv, output_lock, write_csv, write_json
 from ..version import __version__
 from .montecarlo import QUANTILE_HEADER, MonteCarlo, quantile_rows
 from .parallel import Progress, run_batch
@@ -39,18 +42,50 @@ def _rows(columns: list[str], block: np.ndarray):
                repr(v) for k, v in zip(kinds, row)]
 
 
-def write_sweep(sweep: Sweep, path: Path, progress: Progress | None = None, **options) -> dict:
-    """Solve ``sweep`` (see :func:`model.batch.run_batch` for ``options``) and write its CSV."""
+def sweep_identity(sweep: Sweep, chunk_size: int) -> str:
+    """What a sweep's rows depend on: a checkpoint of another sweep is never resumed."""
+    payload = {"scenario": sweep.scenario.sha256(), "names": sweep.names,
+               "grids": [g.tolist() for g in sweep.grids], "chunk_size": chunk_size,
+               "first_solver": sweep.first_solver, "columns": sweep.columns(), "version": __version__}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def write_sweep(sweep: Sweep, path: Path, progress: Progress | None = None, resume: bool = False,
+                **options) -> dict:
+    """Solve ``sweep`` (see :func:`model.batch.run_batch` for ``options``) and write its CSV.
+
+    The finished chunks are kept beside ``path`` while the sweep runs; with ``resume``
+    a sweep that was stopped goes on after its last finished chunk. An interruption
+    raises :class:`~model.errors.Interrupted` saying how many points were kept.
+    """
     columns = sweep.columns()
     met_column = columns.index("hard_targets_met")
     started = time.perf_counter()
-    met = 0
-    with StreamingCsv(Path(path), _header(columns)) as out:
-        for _, block in run_batch(sweep, progress=progress, **options):
-            out.write_rows(_rows(columns, block))
-            met += int(block[:, met_column].sum())
+    chunk_size = options.get("chunk_size", DEFAULT_CHUNK)
+    with output_lock(path), Checkpoint(Path(path), sweep_identity(sweep, chunk_size), _header(columns),
+                                       resume=resume) as out:
+        met = _kept_met(out, met_column) if out.resumed else 0
+        if progress is not None and out.resumed:
+            progress(out.resumed)
+        try:
+            for _, block in run_batch(sweep, progress=progress, start=out.resumed, **options):
+                out.write_chunk(_rows(columns, block), len(block))
+                met += int(block[:, met_column].sum())
+        except KeyboardInterrupt:
+            raise Interrupted(f"{out.points:,} of {sweep.size:,} points kept: run the same command with "
+                              "--resume to go on") from None
         out.commit()
-    return {"points": sweep.size, "met": met, "seconds": time.perf_counter() - started}
+    return {"points": sweep.size, "met": met, "resumed": out.resumed, "seconds": time.perf_counter() - started}
+
+
+def _kept_met(out: Checkpoint, met_column: int) -> int:
+    """Points of the kept rows with every hard target met."""
+    import csv
+
+    with open(out.rows_path, encoding="utf-8", newline="") as f:
+        rows = csv.reader(f)
+        next(rows)
+        return sum(1 for row, _ in zip(rows, range(out.resumed)) if row[met_column] == Status.OPTIMAL.value)
 
 
 def write_montecarlo(batch: MonteCarlo, out_dir: Path, progress: Progress | None = None, **options) -> dict:
@@ -58,8 +93,8 @@ def write_montecarlo(batch: MonteCarlo, out_dir: Path, progress: Progress | None
     out_dir = Path(out_dir)
     columns = batch.columns()
     started = time.perf_counter()
-    with ColumnStore(batch.size, len(columns), folder=out_dir) as store:
-        with StreamingCsv(out_dir / "draws.csv", _header(columns)) as draws:
+    with OutputFolder(out_dir) as folder, ColumnStore(batch.size, len(columns), folder=folder.path) as store:
+        with StreamingCsv(folder.path / "draws.csv", _header(columns)) as draws:
             for start, block in run_batch(batch, progress=progress, **options):
                 draws.write_rows(_rows(columns, block))
                 store.write(start, block)
@@ -89,7 +124,7 @@ def write_montecarlo(batch: MonteCarlo, out_dir: Path, progress: Progress | None
                 "budgetsim_version": __version__,
                 "files": [str(out_dir / n) for n in ("draws.csv", "quantiles.csv", "summary.json")],
             }
-            write_csv(out_dir / "quantiles.csv", table)
+            write_csv(folder.path / "quantiles.csv", table)
             draws.commit()
-    write_json(out_dir / "summary.json", summary)
+        write_json(folder.path / "summary.json", summary)
     return summary

@@ -1,13 +1,18 @@
 """``budgetsim``: validate and run scenarios from the command line.
 
 The only module that prints or sets exit codes: 0 solved (also when hard targets are
-unmet: that is an answer), 2 invalid input (errors on stderr), 1 internal failure.
+unmet: that is an answer), 2 invalid input (errors on stderr), 1 failure (the solver,
+the workers, an output held by another run, an internal error), 130 interrupted
+(Ctrl-C or SIGTERM: ``--out`` is left as it was, in one line on stderr).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Sequence
@@ -17,10 +22,13 @@ from ..analysis.diagnosis import diagnose
 from ..analysis.frontier import compute_frontier
 from ..analysis.options import compare_options, comparison_tables
 from ..analysis.sensitivity import sensitivity
+from ..batch.parallel import DASK_TIMEOUT, WorkerError
 from ..constants import DEFAULT_CHUNK, SolverName, Status
-from ..errors import Problem, ScenarioError, SolveError, StoreError, StoreLookupError
-from ..io import render_result, write_csv, write_files
+from ..errors import Interrupted, OutputError, Problem, ScenarioError, SolveError, StoreError, StoreLookupError
+from ..export import csv_text, with_district_names
+from ..io import output_lock, render_result, write_csv, write_files, write_folder, write_result
 from ..pipeline import solve
+from ..scenario.limits import plausibility_warnings
 from ..scenario.scenario import load_scenario
 from ..scenario.schema import PARAMETERS
 from ..version import __version__
@@ -33,7 +41,7 @@ from .report import (
 )
 from .store_commands import STORE_COMMANDS, add_store_commands, db_arg, record, record_args
 
-EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
+EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -111,8 +119,33 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminate(signum, frame) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops a run as Ctrl-C does: outputs stay whole
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    out = getattr(args, "out", None)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
+    try:
+        # The output is held from the start: a second run into the same --out fails at once.
+        with output_lock(out) if out is not None else contextlib.nullcontext():
+            return _dispatch(args)
+    except KeyboardInterrupt as exc:
+        kept = exc.kept if isinstance(exc, Interrupted) and exc.kept else ""
+        print("budgetsim: interrupted" + (f"; {out} left as it was" if out is not None else "")
+              + (f"; {kept}" if kept else ""), file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OutputError as exc:
+        print(f"budgetsim: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     try:
         if args.command == "keys":
             return _keys()
@@ -139,8 +172,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreError as exc:  # the store named, what to do; no traceback
         print(f"budgetsim: store {exc}", file=sys.stderr)
         return EXIT_INVALID if isinstance(exc, StoreLookupError) else EXIT_FAILURE
-    except KeyboardInterrupt:
-        print("budgetsim: interrupted", file=sys.stderr)
+    except (KeyboardInterrupt, OutputError):
+        raise  # said in one line by main()
+    except WorkerError as exc:
+        print(f"budgetsim: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
         sys.stderr.close()
@@ -159,8 +194,15 @@ def _keys() -> int:
     return EXIT_OK
 
 
+def _warn(scenario) -> None:
+    """Values past a plausibility limit's warning level, on stderr (they do not stop the run)."""
+    for problem in plausibility_warnings(scenario):
+        print(f"budgetsim: warning: {problem}", file=sys.stderr)
+
+
 def _validate(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
+    _warn(scenario)
     print(f"{args.scenario}: valid. {scenario.title}: {len(scenario.districts)} districts, "
           f"{scenario.years[0]}-{scenario.years[-1]}, {len(scenario.overrides)} override(s).")
     uncited = scenario.uncited()
@@ -173,6 +215,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     scenario = load_scenario(args.scenario, args.overrides)
+    _warn(scenario)
     if args.sensitivity and args.solver != SolverName.HIGHS.value:
         raise ScenarioError([Problem("--sensitivity", "", "needs --solver highs (CBC reports no reliable duals)")])
     result = solve(scenario, solver=args.solver, write_lp=args.write_lp,
@@ -191,7 +234,8 @@ def _run(args: argparse.Namespace) -> int:
         print("\n" + format_sensitivity(analysis))
         extra_summary["sensitivity"] = analysis.summary()
         extra_tables.update(analysis.tables())
-    files = render_result(result, extra_summary, extra_tables) if args.out or not args.no_record else {}
+    files = (render_result(result, extra_summary, extra_tables, districts=scenario.districts)
+             if args.out or not args.no_record else {})
     if args.out:
         written = write_files(args.out, files)
         print(f"\nwrote {', '.join(str(p) for p in written)}")
@@ -206,10 +250,10 @@ def _compare(args: argparse.Namespace) -> int:
     options = compare_options(args.scenarios, args.overrides, not args.no_baselines, args.solver)
     print(format_comparison(options))
     if args.out:
-        tables = comparison_tables(options)
-        for name, frame in tables.items():
-            write_csv(args.out / f"{name}.csv", frame)
-        print(f"\nwrote {', '.join(str(args.out / (n + '.csv')) for n in tables)}")
+        districts = next(iter(options.values()))[0].districts
+        tables = {name: with_district_names(frame, districts) for name, frame in comparison_tables(options).items()}
+        written = write_folder(args.out, {f"{name}.csv": csv_text(frame) for name, frame in tables.items()})
+        print(f"\nwrote {', '.join(str(p) for p in written)}")
     return EXIT_OK
 
 
@@ -236,6 +280,8 @@ def _add_batch_commands(commands, scenario_args) -> None:
                        help="HiGHS algorithm for each chunk's cold solves (ipm: large community-level models)")
         p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
         record_args(p)
+        p.add_argument("--dask-timeout", type=float, default=DASK_TIMEOUT, metavar="SECONDS",
+                       help=f"seconds to wait for the --dask scheduler (default {DASK_TIMEOUT:g})")
 
     sweep = commands.add_parser(
         "sweep", help="solve a grid of parameter values and write one CSV row per point",
@@ -250,6 +296,9 @@ def _add_batch_commands(commands, scenario_args) -> None:
     sweep.add_argument("--param", dest="params", action="append", default=[], metavar="KEY=START:STOP:N",
                        help="N evenly spaced values from START to STOP; repeatable (grid)")
     sweep.add_argument("--out", type=Path, required=True, metavar="FILE.csv", help="CSV file to write")
+    sweep.add_argument("--resume", action="store_true",
+                       help="go on from the chunks an interrupted run of the same sweep finished (kept beside "
+                            "FILE.csv until the sweep completes); without it a sweep starts from its first point")
     parallel_args(sweep)
 
     mc = commands.add_parser(
@@ -291,7 +340,13 @@ def _progress(args: argparse.Namespace, total: int, unit: str):
     from tqdm import tqdm
 
     bar = tqdm(total=total, unit=unit, file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
-    return bar.update, bar.close
+
+    def close() -> None:
+        if bar.n < bar.total:
+            bar.leave = False  # interrupted or failed: clear the bar, the message says the rest
+        bar.close()
+
+    return bar.update, close
 
 
 def _batch_options(args: argparse.Namespace) -> dict:
@@ -299,7 +354,10 @@ def _batch_options(args: argparse.Namespace) -> dict:
         raise ScenarioError([Problem("--jobs", str(args.jobs), "must be at least 1")])
     if args.chunk_size < 1:
         raise ScenarioError([Problem("--chunk-size", str(args.chunk_size), "must be at least 1")])
-    return {"jobs": args.jobs, "dask": args.dask, "chunk_size": args.chunk_size}
+    if args.dask_timeout <= 0:
+        raise ScenarioError([Problem("--dask-timeout", str(args.dask_timeout), "must be more than 0 seconds")])
+    return {"jobs": args.jobs, "dask": args.dask, "chunk_size": args.chunk_size, "dask_timeout": args.dask_timeout,
+            "notify": lambda text: print(f"budgetsim: note: {text}", file=sys.stderr, flush=True)}
 
 
 def _sweep(args: argparse.Namespace) -> int:
@@ -311,9 +369,12 @@ def _sweep(args: argparse.Namespace) -> int:
     sweep = make_sweep(scenario, args.params, first_solver=args.first_solver)
     update, close = _progress(args, sweep.size, "pt")
     try:
-        stats = write_sweep(sweep, args.out, progress=update, **options)
+        stats = write_sweep(sweep, args.out, progress=update, resume=args.resume, **options)
     finally:
         close()
+    if args.resume:
+        print(f"resumed after {stats['resumed']:,} kept points" if stats["resumed"]
+              else "nothing kept from an earlier run of this sweep: solved from the first point")
     print(f"{sweep.size} points of {scenario.title}: {stats['met']} with every hard target met; "
           f"{stats['seconds']:.1f} s ({sweep.size / max(stats['seconds'], 1e-9):,.0f} points/s).")
     print(f"wrote {args.out}")

@@ -24,6 +24,31 @@ from .schema import (
 )
 
 
+#: Keys whose values name other files: checked by :func:`untrusted_path_rule` when a
+#: scenario comes from an upload or a link.
+PATH_KEYS = ("base", "scenario.districts", "scenario.units")
+
+
+def untrusted_path_rule(path: object) -> str | None:
+    """Why ``path`` may not be named by an uploaded or linked scenario, or None.
+
+    Such a scenario may only name files beside it or in folders below it: a relative
+    path with ``/`` between folders, no ``..``, nothing absolute, no drive letter, no
+    ``\\`` and no control character. (Files on the command line may name any path.)
+    """
+    if not isinstance(path, str):
+        return None  # the type is checked with the other parameters
+    if any(ord(c) < 32 for c in path):
+        return f"must be a file name without control characters, got {path!r}"
+    if path.startswith(("/", "\\")) or (len(path) > 1 and path[1] == ":"):
+        return f"must name a file inside the upload, not an absolute path, got {path!r}"
+    if "\\" in path:
+        return f"must separate folders with /, not \\, got {path!r}"
+    if ".." in PurePosixPath(path).parts:
+        return f"must name a file inside the upload, without '..', got {path!r}"
+    return None
+
+
 def normalise_path(path: str) -> str:
     parts: list[str] = []
     for part in PurePosixPath(path).parts:

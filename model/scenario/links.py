@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import Problem
+from .keys import PATH_KEYS, untrusted_path_rule
 from .schema import DISTRICT_COLUMNS_BY_NAME, parameter_for
 
 #: The ``file`` of problems found in a link.
@@ -223,6 +224,10 @@ def parse_overrides(items: Iterable[str], where: str) -> tuple[dict[str, Any], l
             continue
         if key in values:
             problems.append(Problem(LINK, f"{where} {key}", "is set twice; the first value is kept"))
+            continue
+        rule = untrusted_path_rule(value) if key in PATH_KEYS else None
+        if rule:
+            problems.append(Problem(LINK, f"{where} {key}", rule))
             continue
         values[key] = value
     return values, problems

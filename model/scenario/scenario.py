@@ -39,6 +39,7 @@ from .keys import (
 )
 from .schema import (
     DISTRICT_COLUMNS,
+    MAX_FILE_BYTES,
     PARAMETERS,
     PARAMETERS_BY_KEY,
     UNIT_COLUMNS,
@@ -279,11 +280,13 @@ def _read_layers(name: str, read_text: Callable[[str], str],
                               + " -> ".join(chain + (name,)))]
     try:
         text = read_text(name)
-    except (FileNotFoundError, KeyError, IsADirectoryError):
-        where = chain[-1] if chain else name
-        return None, [Problem(where, "base" if chain else "", f"cannot read scenario file {name!r}")]
     except UnicodeDecodeError:
         return None, [Problem(name, "", "is not UTF-8 text")]
+    except (OSError, KeyError, ValueError):  # missing, a folder, unreadable, a path with a NUL
+        where = chain[-1] if chain else name
+        return None, [Problem(where, "base" if chain else "", f"cannot read scenario file {name!r}")]
+    if len(text) > MAX_FILE_BYTES:
+        return None, [Problem(name, "", f"is larger than {MAX_FILE_BYTES // 2**20} MB; refused unread")]
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -372,11 +375,11 @@ def _build(name: str, layers: _Layers, entries: list[Entry], read_text: Callable
         csv_name = normalise_path(str(layers.dirs.get(key, PurePosixPath(".")) / params[key]))
         try:
             text = read_text(csv_name)
-        except (FileNotFoundError, KeyError, IsADirectoryError):
-            problems.append(Problem(layers.file_of.get(key, name), key, f"cannot read {what} {csv_name!r}"))
-            return csv_name, None
         except UnicodeDecodeError:
             problems.append(Problem(csv_name, "", "is not UTF-8 text"))
+            return csv_name, None
+        except (OSError, KeyError, ValueError):
+            problems.append(Problem(layers.file_of.get(key, name), key, f"cannot read {what} {csv_name!r}"))
             return csv_name, None
         layers.files[csv_name] = text
         return csv_name, text

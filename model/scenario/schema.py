@@ -13,13 +13,30 @@ Keys are dotted TOML paths. ``by_year`` parameters are tables keyed by year; the
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
+
+from ..io.files import MAX_SCENARIO_FILE
 
 ParamKind = Literal["str", "path", "int", "year", "float", "bool", "by_year"]
 ColumnKind = Literal["str", "int", "float", "choice"]
 
 REQUIRED = object()  # sentinel: the scenario must give this value
+
+
+@dataclass(frozen=True)
+class Limit:
+    """How large a value can plausibly be, and why (see :data:`LIMITS`).
+
+    Past ``error_above`` the value is refused (``must be at most ...``): no real case
+    comes near it and the LP would lose precision or blow up. Past ``warn_above`` it
+    is accepted with a warning: a real case could be there, but it is more often a
+    slip (yuan typed as 10k yuan, a digit too many).
+    """
+
+    error_above: float
+    warn_above: float
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -34,6 +51,7 @@ class Param:
     maximum: float | None = None
     default: Any = REQUIRED
     years: Literal["horizon", "horizon+previous"] = "horizon"
+    limit: Limit | None = None
 
     @property
     def required(self) -> bool:
@@ -52,6 +70,7 @@ class Column:
     maximum: float | None = None
     choices: tuple[str, ...] = field(default_factory=tuple)
     required: bool = True
+    limit: Limit | None = None
 
 
 PARAMETERS: tuple[Param, ...] = (
@@ -173,6 +192,83 @@ PARAMETERS: tuple[Param, ...] = (
           default=1e-7),
 )
 
+# --- plausibility limits ------------------------------------------------------------
+#: Money beyond this is refused everywhere: HiGHS treats 1e20 as infinite and an LP with
+#: 1e15-yuan coefficients next to 1-yuan ones loses the precision of its tolerances
+#: (1e-7 relative); no city budget comes near (Tianjin's 2006 revenue: about 4.2e10 yuan).
+MONEY_ERROR = 1e15
+_SLIP = "more often a slip (yuan typed as 10k yuan, a digit too many) than a real case"
+
+#: Per parameter (a ``by_year`` limit holds for every year): refuse past the first
+#: number, warn past the second. Each reason says where the second comes from.
+LIMITS: dict[str, Limit] = {
+    "city.ceiling_yuan": Limit(MONEY_ERROR, 1e11, "a yearly ceiling above 1e11 yuan is more than twice "
+                               "Tianjin's whole 2006 budget revenue (4.2e10 yuan); " + _SLIP),
+    "city.total_ceiling_yuan": Limit(math.inf, 5e11, "a horizon ceiling above 5e11 yuan is more than ten "
+                                     "years of Tianjin's 2006 budget revenue; " + _SLIP),
+    "city.budget_revenue_100m_yuan": Limit(1e7, 1e5, "1e5 (100 million yuan) is 10 trillion yuan a year, "
+                                           "more than any city's revenue; " + _SLIP),
+    "wages.average_wage_yuan": Limit(1e8, 1e6, "an average wage above 1e6 yuan a year is thirty times "
+                                     "Tianjin's 2006 average (30,136); " + _SLIP),
+    "wages.minimum_wage_city_yuan_month": Limit(1e7, 1e5, "a minimum wage above 1e5 yuan a month is "
+                                                "150 times Tianjin's 2006 one (670); " + _SLIP),
+    "wages.minimum_wage_county_yuan_month": Limit(1e7, 1e5, "a minimum wage above 1e5 yuan a month is "
+                                                  "150 times Tianjin's 2006 city rate (670); " + _SLIP),
+    "office_space.standard_m2": Limit(1e5, 2000, "the report's office standard is 100 m2; above 2,000 m2 "
+                                      "a committee office is a building"),
+    "office_space.cost_yuan_per_m2": Limit(1e8, 1e5, "above 1e5 yuan/m2 is ten times the dearest city "
+                                           "housing of the time; " + _SLIP),
+    "service_space.standard_renovated_m2": Limit(1e5, 4000, "the report's standards are 200 and 400 m2; "
+                                                 "above 4,000 m2 is ten times the larger one"),
+    "service_space.standard_new_m2": Limit(1e5, 4000, "the report's standards are 200 and 400 m2; "
+                                           "above 4,000 m2 is ten times the larger one"),
+    "service_space.cost_yuan_per_m2": Limit(1e8, 1e5, "above 1e5 yuan/m2 is ten times the dearest city "
+                                            "housing of the time; " + _SLIP),
+    "operating_funds.old_standard_yuan": Limit(1e10, 1e7, "the old standard is 7,000 yuan a committee; "
+                                               "above 1e7 is a thousand times more; " + _SLIP),
+    "operating_funds.new_standard_yuan": Limit(1e10, 1e7, "the report's best district spends 20,000 yuan "
+                                               "a committee; above 1e7 is five hundred times more; " + _SLIP),
+    "member_subsidy.standard_yuan_month": Limit(1e7, 1e5, "a subsidy above 1e5 yuan a month is 150 "
+                                                "times the 2006 minimum wage; " + _SLIP),
+}
+
+#: Per district (or community) column, as :data:`LIMITS`.
+COLUMN_LIMITS: dict[str, Limit] = {
+    "households_10k": Limit(1e6, 1e3, "1e3 (10k households) is 10 million households, more than any "
+                            "district; " + _SLIP),
+    "residents": Limit(1e10, 3e7, "no district or county has 30 million residents (Tianjin had about 11 "
+                       "million in all in 2006); " + _SLIP),
+    "committees": Limit(1e6, 5000, "the whole city has 1,380 committees; 5,000 in one row is more than "
+                        "any district; " + _SLIP),
+    "operating_funds_yuan": Limit(1e10, 1e7, "above 1e7 yuan a committee is five hundred times the "
+                                  "report's best district (20,000); " + _SLIP),
+    "office_area_below_m2": Limit(1e5, 2000, "an office area above 2,000 m2 is a building, not a "
+                                  "committee office"),
+    "service_area_below_m2": Limit(1e5, 4000, "a service-room area above 4,000 m2 is ten times the "
+                                   "report's larger standard"),
+    "member_subsidy_yuan_month": Limit(1e7, 1e5, "a subsidy above 1e5 yuan a month is 150 times "
+                                       "the 2006 minimum wage; " + _SLIP),
+    "uninsured_members": Limit(1e7, 1e5, "the report counts 1,700 uninsured members in the whole city; "
+                               + _SLIP),
+    "capacity_yuan": Limit(MONEY_ERROR, 1e10, "a district budget for community work above 1e10 yuan a "
+                           "year is a quarter of Tianjin's whole 2006 revenue; " + _SLIP),
+    "need_weight": Limit(1e6, 100, "a need weight above 100 lets one district's soft gaps outweigh a "
+                         "hundred others'; the LP's tolerances assume weights of similar size"),
+}
+
+#: The plan horizon: refused beyond the first, warned beyond the second (years).
+HORIZON_LIMIT = Limit(30, 10, "the report's plan is a five-year plan; beyond ten years the growth "
+                      "rates and wage paths a scenario gives are guesses, and the LP grows with every year")
+#: Rows of a district table and of a unit (community) table: refused beyond the first,
+#: warned beyond the second.
+DISTRICT_ROWS_LIMIT = Limit(2000, 200, "a city has a few dozen districts and counties (Tianjin: 18); "
+                            "for communities use a unit table (scenario.units)")
+UNIT_ROWS_LIMIT = Limit(100_000, 20_000, "the city has 1,380 communities; the LP has about 25 columns "
+                        "per community and year, so 100,000 communities need gigabytes")
+#: A scenario file (TOML or CSV) larger than this is refused before it is parsed.
+MAX_FILE_BYTES = MAX_SCENARIO_FILE
+
+PARAMETERS = tuple(replace(p, limit=LIMITS.get(p.key)) for p in PARAMETERS)
 PARAMETERS_BY_KEY: dict[str, Param] = {p.key: p for p in PARAMETERS}
 
 AREA_TYPES = ("central", "coastal", "suburban", "outer")
@@ -216,6 +312,7 @@ DISTRICT_COLUMNS: tuple[Column, ...] = (
     Column("source", "str", "-", "Where the row's figures come from.", required=False),
 )
 
+DISTRICT_COLUMNS = tuple(replace(c, limit=COLUMN_LIMITS.get(c.name)) for c in DISTRICT_COLUMNS)
 DISTRICT_COLUMNS_BY_NAME: dict[str, Column] = {c.name: c for c in DISTRICT_COLUMNS}
 
 #: Columns that describe the committees themselves. A district table carries them

@@ -15,19 +15,25 @@ import csv
 import io
 import math
 import re
+import stat
 import tomllib
 import zipfile
 from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
-from ..errors import Problem
+from ..errors import Problem, ScenarioError
+from ..export import neutralise
+from .keys import PATH_KEYS, normalise_path, untrusted_path_rule
 from .links import format_value
-from .scenario import Scenario
+from .scenario import Scenario, load_scenario_texts
 from .schema import DISTRICT_COLUMNS, PARAMETERS
 
-#: Uploads larger than this (bytes, also uncompressed inside a zip) are refused.
+#: Uploads larger than this (bytes, also uncompressed inside a zip) are refused; the app's
+#: ``.streamlit/config.toml`` sets the same limit (``server.maxUploadSize``, in MB).
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+#: A zip with more entries than this is refused before anything is unpacked.
+MAX_ZIP_ENTRIES = 500
 #: What a note on an edited value says (recorded in ``[sources]`` or the CSV's source column).
 EDIT_NOTE = "assumption: set in the budgetsim app"
 
@@ -54,7 +60,9 @@ def _cell(value: Any) -> str:
         if value.is_integer() and abs(value) < 1e15:
             return str(int(value))
         return repr(value)
-    return str(value)
+    # A name such as ``=1+2`` is written as ``'=1+2`` so that a spreadsheet opening the
+    # file does not run it; loading the file drops the quote again.
+    return str(neutralise(str(value)))
 
 
 def params_to_toml(params: Mapping[str, Any], sources: Mapping[str, str], header: str = "") -> str:
@@ -182,29 +190,50 @@ def read_uploads(uploads: Mapping[str, bytes]) -> tuple[dict[str, str], list[Pro
 
 
 def _read_zip(name: str, data: bytes, problems: list[Problem]) -> dict[str, str]:
+    """The scenario files of a zip. Everything is checked on the zip's directory before
+    anything is unpacked: entry count, unpacked size, paths leaving the zip (zip-slip),
+    symbolic links, names given twice."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, ValueError, OSError):
         problems.append(Problem(name, "", "is not a readable zip file"))
         return {}
-    files: dict[str, str] = {}
-    members = [m for m in archive.infolist() if not m.is_dir()]
+    entries = archive.infolist()
+    if len(entries) > MAX_ZIP_ENTRIES:
+        problems.append(Problem(name, "", f"holds {len(entries):,} entries; at most {MAX_ZIP_ENTRIES} are unpacked"))
+        return {}
+    members = [m for m in entries if not m.is_dir()]
     if sum(m.file_size for m in members) > MAX_UPLOAD_BYTES:
         problems.append(Problem(name, "", f"unpacks to more than {MAX_UPLOAD_BYTES // 2**20} MB"))
         return {}
+    files: dict[str, str] = {}
     for member in members:
         path = PurePosixPath(member.filename)
         if path.parts and (path.parts[0] == "__MACOSX" or path.name.startswith(".")):
             continue  # archive tools' metadata, not scenario files
-        if path.is_absolute() or ".." in path.parts:
+        if path.is_absolute() or ".." in path.parts or member.filename[1:2] == ":":
             problems.append(Problem(name, member.filename, "is a path outside the zip; not read"))
+            continue
+        rule = untrusted_path_rule(member.filename)
+        if rule:
+            problems.append(Problem(name, member.filename, f"{rule}; not read"))
+            continue
+        if stat.S_ISLNK(member.external_attr >> 16):
+            problems.append(Problem(name, member.filename, "is a symbolic link; not read"))
             continue
         if path.suffix.lower() not in (".toml", ".csv"):
             continue
+        if str(path) in files:
+            problems.append(Problem(name, member.filename, "appears twice in the zip; give each file once"))
+            continue
         try:
-            raw = archive.read(member)
-        except (zipfile.BadZipFile, OSError) as exc:
+            with archive.open(member) as f:
+                raw = f.read(MAX_UPLOAD_BYTES + 1)  # the directory's sizes may lie: read no more
+        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError) as exc:
             problems.append(Problem(name, member.filename, f"cannot be unpacked ({exc})"))
+            continue
+        if len(raw) > MAX_UPLOAD_BYTES:
+            problems.append(Problem(name, member.filename, f"unpacks to more than {MAX_UPLOAD_BYTES // 2**20} MB"))
             continue
         text = _decode(f"{name}: {member.filename}", raw, problems)
         if text is not None:
@@ -212,6 +241,41 @@ def _read_zip(name: str, data: bytes, problems: list[Problem]) -> dict[str, str]
     if not files and not problems:
         problems.append(Problem(name, "", "holds no .toml or .csv file"))
     return files
+
+
+def upload_path_problems(files: Mapping[str, str]) -> list[Problem]:
+    """Every path an uploaded scenario file names that leaves the upload.
+
+    ``base``, ``scenario.districts`` and ``scenario.units`` of each uploaded TOML
+    file must be relative paths without ``..`` (:func:`~model.scenario.keys.untrusted_path_rule`);
+    they then name files of the upload or the shipped scenarios, never the disk.
+    """
+    problems: list[Problem] = []
+    for name in sorted(n for n in files if n.lower().endswith(".toml")):
+        try:
+            data = tomllib.loads(files[name])
+        except tomllib.TOMLDecodeError:
+            continue  # loading it says why
+        table = data.get("scenario") if isinstance(data.get("scenario"), dict) else {}
+        for key in PATH_KEYS:
+            value = data.get("base") if key == "base" else table.get(key.split(".", 1)[1])
+            rule = untrusted_path_rule(value)
+            if rule:
+                problems.append(Problem(name, key, rule))
+    return problems
+
+
+def load_upload(main: str, files: Mapping[str, str], shipped: Mapping[str, str] | None = None) -> Scenario:
+    """An uploaded scenario: ``files`` (on top of the ``shipped`` ones) with every path checked.
+
+    Nothing is read from the disk: the scenario can name only the uploaded files and
+    the shipped scenarios. Raises :class:`~model.errors.ScenarioError` with every problem.
+    """
+    problems = upload_path_problems(files)
+    if problems:
+        raise ScenarioError(problems)
+    merged = {**(shipped or {}), **files}
+    return load_scenario_texts(normalise_path(main), merged.__getitem__)
 
 
 def main_candidates(files: Mapping[str, str]) -> list[str]:

@@ -24,11 +24,17 @@ from typing import Any
 import pandas as pd
 
 from ..errors import Problem
+from ..export import unneutralise
 from .schema import (
     DISTRICT_COLUMNS,
+    DISTRICT_ROWS_LIMIT,
+    HORIZON_LIMIT,
+    MAX_FILE_BYTES,
     PARAMETERS,
     UNIT_COLUMNS,
+    UNIT_ROWS_LIMIT,
     Column,
+    Limit,
     Param,
     parameter_for,
 )
@@ -68,7 +74,15 @@ def check_value(param: Param, value: Any) -> str | None:
         return f"must be at least {param.minimum:g} ({param.unit}), got {value:g}"
     if param.maximum is not None and value > param.maximum:
         return f"must be at most {param.maximum:g} ({param.unit}), got {value:g}"
-    return None
+    return beyond_limit(param.limit, param.unit, value)
+
+
+def beyond_limit(limit: Limit | None, unit: str, value: float) -> str | None:
+    """The rule a value past its plausibility limit's ``error_above`` breaks, or None."""
+    if limit is None or not value > limit.error_above or math.isinf(value):
+        return None
+    return (f"must be at most {limit.error_above:g} ({unit}) to be plausible, got {value:g} (no real "
+            f"case comes near it, and the LP loses precision; above {limit.warn_above:g} is already unusual)")
 
 
 def required_years(param: Param, first: int, last: int) -> range:
@@ -146,6 +160,10 @@ def _horizon_order(params: Mapping[str, Any], file_of: Mapping[str, str]) -> tup
     if horizon_ok and first > last:
         return False, [Problem(file_of.get("scenario.last_year", file_of.get("", "scenario")), "scenario.last_year",
                                f"must not be before scenario.first_year ({first}), got {last}")]
+    if horizon_ok and last - first + 1 > HORIZON_LIMIT.error_above:
+        return False, [Problem(file_of.get("scenario.last_year", file_of.get("", "scenario")), "scenario.last_year",
+                               f"must make a horizon of at most {HORIZON_LIMIT.error_above:g} years, got "
+                               f"{first}-{last} ({last - first + 1} years; {HORIZON_LIMIT.reason})")]
     return horizon_ok, []
 
 
@@ -183,7 +201,7 @@ def parse_cell(column: Column, text: str) -> tuple[Any, str | None]:
             return None, "is empty; a value is required" + (f" ({column.unit})" if column.unit != "-" else "")
         return None, None
     if column.kind == "str":
-        return text, None
+        return unneutralise(text), None  # ``'=1+2`` as the app writes a name ``=1+2``
     if column.kind == "choice":
         if text not in column.choices:
             return None, f"must be one of {', '.join(column.choices)}, got {text!r}"
@@ -195,6 +213,11 @@ def parse_cell(column: Column, text: str) -> tuple[Any, str | None]:
     return check_cell_number(column, number)
 
 
+#: Counts (committees, members) beyond this are refused: 2**53, the last whole number a
+#: float holds exactly; any plausibility limit is far below it.
+MAX_COUNT = float(2**53)
+
+
 def check_cell_number(column: Column, number: Any) -> tuple[Any, str | None]:
     """Check a numeric district value against its column's type and range."""
     if isinstance(number, bool) or not isinstance(number, (int, float)):
@@ -204,6 +227,8 @@ def check_cell_number(column: Column, number: Any) -> tuple[Any, str | None]:
     if column.kind == "int":
         if number != int(number):
             return None, f"must be a whole number ({column.unit}), got {number:g}"
+        if abs(number) > MAX_COUNT:  # beyond it a count is no longer held exactly (and no real case is near)
+            return None, f"must be a whole number of at most {MAX_COUNT:g} ({column.unit}), got {number:g}"
         number = int(number)
     else:
         number = float(number)
@@ -211,7 +236,8 @@ def check_cell_number(column: Column, number: Any) -> tuple[Any, str | None]:
         return None, f"must be at least {column.minimum:g} ({column.unit}), got {number:g}"
     if column.maximum is not None and number > column.maximum:
         return None, f"must be at most {column.maximum:g} ({column.unit}), got {number:g}"
-    return number, None
+    rule = beyond_limit(column.limit, column.unit, number)
+    return (None, rule) if rule else (number, None)
 
 
 def parse_table(text: str, file: str, columns: tuple[Column, ...] = DISTRICT_COLUMNS,
@@ -224,11 +250,20 @@ def parse_table(text: str, file: str, columns: tuple[Column, ...] = DISTRICT_COL
     """
     problems: list[Problem] = []
     by_name = {c.name: c for c in columns}
+    if len(text) > MAX_FILE_BYTES:
+        return None, [Problem(file, "", f"is larger than {MAX_FILE_BYTES // 2**20} MB; a scenario table "
+                              "is refused beyond that")]
+    if "\x00" in text:
+        return None, [Problem(file, "", f"is not a CSV text file (it holds NUL bytes); give one row per {what}")]
     reader = csv.reader(io.StringIO(text))
     try:
         rows = list(reader)
     except csv.Error as exc:
         return None, [Problem(file, "", f"is not a readable CSV file ({exc})")]
+    limit = UNIT_ROWS_LIMIT if what == "unit" else DISTRICT_ROWS_LIMIT
+    if len(rows) - 1 > limit.error_above:  # checked before any row is read
+        return None, [Problem(file, "", f"must have at most {limit.error_above:,.0f} {what} rows, got "
+                              f"{len(rows) - 1:,} ({limit.reason})")]
     if not rows or not any(cell.strip() for cell in rows[0]):
         return None, [Problem(file, "", f"is empty; it needs a header row and one row per {what}")]
     header = [h.strip() for h in rows[0]]
@@ -277,6 +312,7 @@ def parse_table(text: str, file: str, columns: tuple[Column, ...] = DISTRICT_COL
         records.append(record)
     if not records:
         problems.append(Problem(file, "", f"has no {what} rows"))
+
     if problems:
         return None, problems
     frame = pd.DataFrame.from_records(records).set_index("id", drop=False)
