@@ -25,7 +25,7 @@ capacity for community work (growing with city revenue) and, where the scenario 
 a co-financing share; the city transfers at most the year's ceiling (and, optionally, a total over
 the plan).
 
-**The objective is lexicographic**, solved in three stages, each keeping the optimum of the
+**The objective is lexicographic**, solved in four stages, each keeping the optimum of the
 previous one:
 1. **Hard targets first**: offices at standard by the deadline, no member below the minimum wage,
    every member insured. If the ceiling cannot pay for them, the model says how much money is
@@ -35,12 +35,16 @@ previous one:
    need (an optional equity term lifts the worst-covered district).
 3. **Then the least city money**: districts pay first where they can; the city funds the districts
    in difficulty, as the policy says.
+4. **Last, one answer**: where several allocations are equally good, the one that spends the least
+   money in all, then a fixed order of districts, programs and years, so that every run, batch
+   and solver gives the same table.
 
 **What one more million yuan buys** is the shadow price (LP dual) of the year's ceiling in stage 2:
 soft points per extra yuan, times one million. When hard targets are unmet, the stage-1 dual says
 how much missing money one more yuan removes, and it matters first. Both are marginal values.
 
-**Without transfers** is the same model with every ceiling at zero: what districts achieve alone.
+**Without transfers** is each district's own optimum with no city money: what districts achieve
+alone.
 """
 
 WORDS_ZH = """
@@ -52,17 +56,19 @@ WORDS_ZH = """
 **缺口**是达到标准的成本减去区县已有支出。弥补的资金不超过缺口。区县支出不超过其用于社区工作的财力
 （随全市财政收入增长），情景规定时不低于最低自筹比例；市级转移支付不超过当年上限（可选规划期总额上限）。
 
-**目标按优先顺序分三阶段求解**，每一阶段保持上一阶段的最优值：
+**目标按优先顺序分四阶段求解**，每一阶段保持上一阶段的最优值：
 1. **先满足硬性目标**：期限内办公用房达标、成员补贴不低于最低工资、全部成员参保。若上限不足，模型按要求、
    区县和年份给出资金缺口，而不是只说“无解”。
 2. **再最大化软性目标**：尽可能多的服务用房和工作经费达标的居委会·年、补贴达标的成员·年，按项目和区县财政困难程度加权
    （可选的公平项提高覆盖最差的区县）。
-3. **最后使市级资金最少**：区县能承担的先由区县承担；市级资金支持困难区县，与政策一致。
+3. **再使市级资金最少**：区县能承担的先由区县承担；市级资金支持困难区县，与政策一致。
+4. **最后确定唯一方案**：若有多个同样好的分配，取总资金最少者，再按区县、项目和年份的固定顺序取舍，
+   使每次运行、批量计算和各求解器给出同一张表。
 
 **上限每增加 100 万元的价值**是第二阶段当年上限约束的影子价格（对偶值）乘以一百万：每元增加的软目标得分。
 硬性目标未满足时，第一阶段的对偶值表示每增加一元可减少多少资金缺口，应优先看待。两者都是边际值。
 
-**无转移支付**是把各年上限设为零的同一模型：区县仅靠自身能达到的水平。
+**无转移支付**是没有市级资金时各区县自身的最优方案：区县仅靠自身能达到的水平。
 """
 
 NOTATION = r"""
@@ -77,7 +83,8 @@ NOTATION = r"""
 &\text{stage 1: } \min \textstyle\sum u_{rdt} \qquad
  \text{stage 2: } \max \textstyle\sum_{d,p,t} w_p\, n_d\, x_{dpt}/\kappa_{dpt}
  \;+\; \varepsilon \min_d \text{coverage}_d \qquad
- \text{stage 3: } \min \textstyle\sum c_{dpt}
+ \text{stage 3: } \min \textstyle\sum c_{dpt}\\
+&\text{stage 4: } \min \textstyle\sum (1 + 10^{-3} h)\,(x + c + u),\quad h \in [0, 1)\ \text{a fixed number of each column's unit, program and year}
 \end{aligned}
 """
 
