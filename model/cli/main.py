@@ -39,7 +39,7 @@ from .report import (
     format_sensitivity,
     format_summary,
 )
-from .store_commands import STORE_COMMANDS, add_store_commands, db_arg, record, record_args
+from .store_commands import STORE_COMMANDS, add_store_commands, db_arg, open_store_early, record, record_args
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -214,6 +214,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    opening = open_store_early(args)
     scenario = load_scenario(args.scenario, args.overrides)
     _warn(scenario)
     if args.sensitivity and args.solver != SolverName.HIGHS.value:
@@ -242,7 +243,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.write_lp:
         print(f"wrote {args.write_lp}")
     record(args, lambda store: store.record_run(result, scenario, source="cli", files=files,
-                                                duration_seconds=time.perf_counter() - started))
+                                                duration_seconds=time.perf_counter() - started), opening)
     return EXIT_OK
 
 
