@@ -9,6 +9,7 @@ import pytest
 from model.scenario.links import (
     MAX_COMPARED,
     LinkState,
+    RunRef,
     ScenarioRef,
     decode_state,
     encode_state,
@@ -103,12 +104,48 @@ def test_more_than_four_compared_scenarios_keep_the_first_four():
     assert any(p.where == "compare" for p in problems)
 
 
-def test_uploaded_scenarios_cannot_travel_in_a_link():
-    ref = ScenarioRef("mine.toml", (), "u1")
-    assert not ref.shareable
-    state, problems = decode({"scenario": [ref.to_param()]})
+def test_an_upload_link_of_an_earlier_version_is_refused_with_what_to_do():
+    state, problems = decode({"scenario": ["upload:u1/mine.toml"]})
     assert state.scenario == DEFAULT
-    assert "uploads stay in the session" in problems[0].rule
+    assert "upload the files again" in problems[0].rule
+
+
+SHA = "ab" * 32
+
+
+def test_a_stored_scenario_travels_by_its_sha256_with_its_overrides():
+    ref = ScenarioRef.make("mine.toml", {"city.ceiling_yuan.2007": 30000000}, stored=SHA)
+    assert ref.shareable
+    params = encode_state(LinkState(ref), DEFAULT, "en")
+    assert params == {"scenario": f"store:{SHA}", "set": ["city.ceiling_yuan.2007=30000000"]}
+    state, problems = decode({k: v if isinstance(v, list) else [v] for k, v in params.items()})
+    assert problems == []
+    # the file name inside the store is read by the app, which holds the store
+    assert state.scenario == ScenarioRef.make("", {"city.ceiling_yuan.2007": 30000000}, stored=SHA)
+
+
+@pytest.mark.parametrize("head", ["store:abc", f"store:{'g' * 64}", f"store:{SHA}0"])
+def test_a_malformed_stored_scenario_link_names_the_rule(head):
+    state, problems = decode({"scenario": [head]})
+    assert state.scenario == DEFAULT
+    assert [p.where for p in problems] == ["scenario"]
+    assert "sha256 (64 hex digits)" in problems[0].rule
+
+
+def test_recorded_runs_travel_as_run_ids():
+    state, problems = decode({"compare": ["run:3", "run:12"], "run": ["3"]})
+    assert problems == []
+    assert state.compare == [RunRef(3), RunRef(12)] and state.run == 3
+    assert encode_state(state, DEFAULT, "en") == {"compare": ["run:3", "run:12"], "run": "3"}
+
+
+@pytest.mark.parametrize("params, where", [({"run": ["x"]}, "run"), ({"run": ["0"]}, "run"),
+                                           ({"compare": ["run:-1"]}, "compare #1"),
+                                           ({"scenario": ["run:4"]}, "scenario")])
+def test_a_bad_run_id_in_a_link_is_a_problem_not_a_traceback(params, where):
+    state, problems = decode(params)
+    assert [p.where for p in problems] == [where]
+    assert state.run is None and state.compare == [] and state.scenario == DEFAULT
 
 
 def test_the_baselines_flag_travels_as_one_or_zero():

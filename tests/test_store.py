@@ -94,6 +94,42 @@ def test_a_run_is_kept_exactly_as_run_out_writes_it(store, default_scenario, def
     assert run.summary["provenance"]["scenario_sha256"] == default_scenario.sha256()
 
 
+@pytest.mark.parametrize("name", ["tianjin-2006.toml", "tianjin-2006-tight-ceiling.toml"])
+def test_a_recorded_run_opens_as_the_result_it_was(store, solved, name):
+    """The History opens a run from its files, not a new solve: the result read back writes
+    the same files, byte for byte, and holds the same tables and figures."""
+    scenario, result = load_scenario(SCENARIOS / name), solved(name)
+    run = store.run(store.record_run(result, scenario))
+    back = run.result()
+    assert render_result(back) == render_result(result)
+    assert back.status == result.status and back.years == result.years and back.districts == result.districts
+    for table in ("allocation", "compliance", "money", "district_money", "equity_by_district"):
+        pd.testing.assert_frame_equal(getattr(back, table), getattr(result, table), check_dtype=False)
+    assert back.unmet_hard["missing_yuan"].sum() == pytest.approx(result.unmet_hard["missing_yuan"].sum())
+    assert back.transfers_total == pytest.approx(result.transfers_total)
+    pd.testing.assert_frame_equal(back.status_quo.compliance, result.status_quo.compliance, check_dtype=False)
+    assert back.equity.keys() == result.equity.keys()
+    for key, value in result.equity.items():
+        assert back.equity[key] == (pytest.approx(value, nan_ok=True) if isinstance(value, float) else value)
+    # and the scenario it was made from, by its sha256
+    assert store.load_scenario(run.info["scenario_sha256"]).sha256() == scenario.sha256()
+
+
+def test_an_upload_is_kept_by_content_without_a_name(store, default_scenario):
+    sha = store.keep_scenario(default_scenario)
+    assert sha == default_scenario.sha256() and store.has_scenario(sha)
+    assert store.keep_scenario(default_scenario) == sha  # once
+    assert len(store.scenarios()) == 0  # no name was saved
+    assert store.load_scenario(sha).sha256() == sha
+    assert not store.has_scenario("0" * 64)
+
+
+def test_the_history_filter_offers_run_and_saved_names(store, default_scenario, default_result):
+    store.record_run(default_result, default_scenario)
+    store.save_scenario(default_scenario, "March memo")
+    assert store.run_scenario_names() == ["March memo", "tianjin-2006.toml"]
+
+
 def test_the_history_is_newest_first_filtered_and_paginated(store, default_scenario, default_result, solved):
     tight = load_scenario(SCENARIOS / "tianjin-2006-tight-ceiling.toml")
     tight_result = solved("tianjin-2006-tight-ceiling.toml")

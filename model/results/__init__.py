@@ -4,6 +4,7 @@ May import: ``model.solve``, ``model.formulation``, ``model.scenario`` and the b
 """
 
 from .result import Result
+from .stored import result_from_files
 from .tables import make_result
 
-__all__ = ["Result", "make_result"]
+__all__ = ["Result", "make_result", "result_from_files"]

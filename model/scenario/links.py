@@ -1,9 +1,11 @@
 """Scenario references as plain data, and the app's state as URL query parameters.
 
 A :class:`ScenarioRef` names a scenario the way the app holds it: the main TOML
-file (a shipped scenario, or one of this session's uploads) plus the overrides the
-user applied, as ``(dotted key, TOML value text)`` pairs. It is hashable plain data,
-so it can key a cache and travel in a link.
+file (a shipped scenario, or a scenario kept in the store -- saved or uploaded --
+named by its content's sha256) plus the overrides the user applied, as ``(dotted
+key, TOML value text)`` pairs. A :class:`RunRef` names a recorded run (its figures
+as they were recorded). Both are hashable plain data, so they can key a cache and
+travel in a link.
 
 A pasted link reproduces what its sender saw::
 
@@ -11,6 +13,9 @@ A pasted link reproduces what its sender saw::
     &compare=tianjin-2006.toml&compare=tianjin-2006-tight-ceiling.toml&ref=0&baselines=1&lang=zh
 
 (``baselines=1``: the Compare page adds the rule-based baselines of the reference.)
+A stored scenario travels as ``scenario=store:<sha256>``, a recorded run as
+``compare=run:<id>`` and, on the Run page, ``run=<id>``; whether the store has them
+is checked by the app, which holds the store.
 
 :func:`decode_state` never raises on bad input: every unknown or malformed
 parameter becomes a :class:`~model.errors.Problem` (file ``"link"``) and its
@@ -35,11 +40,15 @@ from .schema import DISTRICT_COLUMNS_BY_NAME, parameter_for
 LINK = "link"
 #: At most this many scenarios are compared side by side.
 MAX_COMPARED = 4
-#: Prefix of references to uploaded scenarios (these cannot be shared by link).
+#: Prefix of references to uploaded scenarios of earlier versions (kept in one session only).
 UPLOAD_PREFIX = "upload:"
+#: Prefix of references to scenarios kept in the store, by their content's sha256.
+STORE_PREFIX = "store:"
+#: Prefix of references to recorded runs, by their id in the store.
+RUN_PREFIX = "run:"
 #: Query parameters Streamlit itself uses; they are not ours to judge.
 STREAMLIT_PARAMS = frozenset({"embed", "embed_options"})
-PARAMS = ("scenario", "set", "compare", "ref", "baselines", "lang")
+PARAMS = ("scenario", "set", "compare", "ref", "baselines", "lang", "run")
 #: How a link may write a yes/no parameter.
 FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
@@ -119,19 +128,21 @@ class ScenarioRef:
         File name of the scenario's main TOML file (``tianjin-2006.toml``).
     overrides : tuple of (str, str)
         ``(dotted key, TOML value text)``, sorted by key, each key once.
-    upload : str or None
-        Id of this session's uploaded file set, or None for a shipped scenario.
+    stored : str or None
+        sha256 of the scenario's content in the store (a saved or uploaded scenario),
+        or None for a shipped scenario. A link to a stored scenario carries only this;
+        ``base`` is then ``""`` until the app has read the files from the store.
     """
 
     base: str
     overrides: tuple[tuple[str, str], ...] = ()
-    upload: str | None = None
+    stored: str | None = None
 
     @classmethod
-    def make(cls, base: str, overrides: Mapping[str, Any] = None, upload: str | None = None) -> ScenarioRef:
+    def make(cls, base: str, overrides: Mapping[str, Any] = None, stored: str | None = None) -> ScenarioRef:
         """A reference with ``overrides`` given as python values (normalised)."""
         pairs = {key: format_value(value) for key, value in (overrides or {}).items()}
-        return cls(base, tuple(sorted(pairs.items())), upload)
+        return cls(base, tuple(sorted(pairs.items())), stored)
 
     def override_values(self) -> dict[str, Any]:
         """The overrides as python values, by key."""
@@ -141,21 +152,40 @@ class ScenarioRef:
         """This reference with ``overrides`` replacing (or adding to) its own."""
         merged = dict(self.overrides)
         merged.update({key: format_value(value) for key, value in overrides.items()})
-        return ScenarioRef(self.base, tuple(sorted(merged.items())), self.upload)
+        return ScenarioRef(self.base, tuple(sorted(merged.items())), self.stored)
 
     def replace_overrides(self, overrides: Mapping[str, Any]) -> ScenarioRef:
         """The same base with exactly ``overrides``."""
-        return ScenarioRef.make(self.base, overrides, self.upload)
+        return ScenarioRef.make(self.base, overrides, self.stored)
 
     @property
     def shareable(self) -> bool:
-        """Whether a link can carry this scenario (uploads stay in their session)."""
-        return self.upload is None
+        """Whether a link can carry this scenario (shipped and stored ones can)."""
+        return True
 
     def to_param(self) -> str:
-        """``base;key=value;key=value`` (``%`` and ``;`` in values escaped)."""
-        head = f"{UPLOAD_PREFIX}{self.upload}/{self.base}" if self.upload is not None else self.base
+        """``base;key=value;key=value`` (``%`` and ``;`` in values escaped); a stored
+        scenario's head is ``store:<sha256>``."""
+        head = f"{STORE_PREFIX}{self.stored}" if self.stored is not None else self.base
         return ";".join([head] + [f"{key}={_escape(text)}" for key, text in self.overrides])
+
+
+@dataclass(frozen=True)
+class RunRef:
+    """A recorded run, by its id in the store: its scenario and figures as recorded."""
+
+    run_id: int
+    overrides: tuple[tuple[str, str], ...] = ()  # a run is shown as it was, never edited
+
+    @property
+    def shareable(self) -> bool:
+        return True
+
+    def to_param(self) -> str:
+        return f"{RUN_PREFIX}{self.run_id}"
+
+    def override_values(self) -> dict[str, Any]:
+        return {}
 
 
 @dataclass
@@ -177,13 +207,22 @@ class LinkState:
     """
 
     scenario: ScenarioRef
-    compare: list[ScenarioRef] = field(default_factory=list)
+    compare: list[ScenarioRef | RunRef] = field(default_factory=list)
     reference: int = 0
     language: str = "en"
     baselines: bool = False
+    run: int | None = None  # the recorded run the Run page shows
 
 
-def parse_ref(text: str, shipped: Sequence[str], where: str) -> tuple[ScenarioRef | None, list[Problem]]:
+def parse_run_id(text: str, where: str) -> tuple[int | None, list[Problem]]:
+    """A run id (a whole number from 1) from a link; ``None`` and a problem otherwise."""
+    text = text.strip()
+    if not text.isdigit() or int(text) < 1:
+        return None, [Problem(LINK, where, f"must be a run id (a whole number from 1, see History), got {text!r}")]
+    return int(text), []
+
+
+def parse_ref(text: str, shipped: Sequence[str], where: str) -> tuple[ScenarioRef | RunRef | None, list[Problem]]:
     """A reference from its link form; ``None`` and problems when it is unusable.
 
     A malformed override is dropped with a problem; the rest are kept.
@@ -191,8 +230,20 @@ def parse_ref(text: str, shipped: Sequence[str], where: str) -> tuple[ScenarioRe
     parts = text.split(";")
     head = parts[0].strip()
     if head.startswith(UPLOAD_PREFIX):
-        return None, [Problem(LINK, where, f"names the uploaded scenario {head[len(UPLOAD_PREFIX):]!r}: "
-                              "uploads stay in the session that uploaded them; ask for the files")]
+        return None, [Problem(LINK, where, f"names the uploaded scenario {head[len(UPLOAD_PREFIX):]!r} of an "
+                              "earlier version, kept only in the session that uploaded it; upload the files again")]
+    if head.startswith(RUN_PREFIX):
+        run_id, problems = parse_run_id(head[len(RUN_PREFIX):], where)
+        if len(parts) > 1 and run_id is not None:
+            problems.append(Problem(LINK, where, "a recorded run is shown as it was: its overrides are ignored"))
+        return (RunRef(run_id) if run_id is not None else None), problems
+    if head.startswith(STORE_PREFIX):
+        sha = head[len(STORE_PREFIX):].strip().lower()
+        if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+            return None, [Problem(LINK, where, f"must name a stored scenario by its sha256 (64 hex digits), "
+                                  f"got {head!r}")]
+        pairs, problems = parse_overrides(parts[1:], where)
+        return ScenarioRef.make("", pairs, stored=sha), problems
     if head not in shipped:
         return None, [Problem(LINK, where, f"names no shipped scenario ({head!r}); "
                               f"known: {', '.join(shipped)}")]
@@ -236,7 +287,7 @@ def parse_overrides(items: Iterable[str], where: str) -> tuple[dict[str, Any], l
 def encode_state(state: LinkState, default: ScenarioRef, default_language: str) -> dict[str, str | list[str]]:
     """Query parameters for ``state``; values equal to the defaults are left out."""
     params: dict[str, str | list[str]] = {}
-    if state.scenario.base != default.base or state.scenario.upload is not None:
+    if state.scenario.base != default.base or state.scenario.stored is not None:
         params["scenario"] = state.scenario.to_param().split(";")[0]
     if state.scenario.overrides:
         params["set"] = [f"{key}={_escape(text)}" for key, text in state.scenario.overrides]
@@ -248,6 +299,8 @@ def encode_state(state: LinkState, default: ScenarioRef, default_language: str) 
         params["baselines"] = "1"
     if state.language != default_language:
         params["lang"] = state.language
+    if state.run is not None:
+        params["run"] = str(state.run)
     return params
 
 
@@ -297,6 +350,9 @@ def decode_state(params: Mapping[str, Sequence[str]], shipped: Sequence[str], de
     scenario_ok = True
     if name is not None:
         ref, ref_problems = parse_ref(name, shipped, "scenario")
+        if isinstance(ref, RunRef):  # a run is opened with run=<id>, not made the scenario to edit
+            ref_problems, ref = [Problem(LINK, "scenario", f"names a recorded run ({name!r}); "
+                                         f"open it with run={ref.run_id}")], None
         problems += ref_problems
         scenario_ok = ref is not None
         if ref is not None:
@@ -311,7 +367,7 @@ def decode_state(params: Mapping[str, Sequence[str]], shipped: Sequence[str], de
             problems += set_problems
             scenario = scenario.with_overrides(values)
 
-    compare: list[ScenarioRef] = []
+    compare: list[ScenarioRef | RunRef] = []
     for i, text in enumerate(params.get("compare", [])):
         if len(compare) == MAX_COMPARED:
             problems.append(Problem(LINK, "compare", f"names more than {MAX_COMPARED} scenarios; "
@@ -341,4 +397,9 @@ def decode_state(params: Mapping[str, Sequence[str]], shipped: Sequence[str], de
             baselines = FLAGS[flag.strip().lower()]
         else:
             problems.append(Problem(LINK, "baselines", f"must be 1 or 0, got {flag!r}; baselines not shown"))
-    return LinkState(scenario, compare, reference, language, baselines), problems
+    run = None
+    run_text = single("run")
+    if run_text is not None:
+        run, run_problems = parse_run_id(run_text, "run")
+        problems += run_problems
+    return LinkState(scenario, compare, reference, language, baselines, run), problems

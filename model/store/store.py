@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from ..errors import StoreError, StoreLookupError
 from ..io import text_reader, write_files
 from ..results.result import Result
+from ..results.stored import result_from_files
 from ..scenario.scenario import Scenario, load_scenario_texts
 from ..version import __version__
 from . import engine as engines
@@ -98,6 +99,18 @@ class StoredRun:
     @property
     def presented(self) -> list[str]:
         return list(self.labels.loc[self.labels["kind"] == "presented", "text"])
+
+    @property
+    def is_solve(self) -> bool:
+        """Whether the run is one solve (a sweep or Monte Carlo keeps a summary instead)."""
+        return self.info["kind"] == "run"
+
+    def result(self) -> Result:
+        """The run's result as recorded: its tables and summary, not a new solve."""
+        if not self.is_solve:
+            raise ValueError(f"run {self.id} is a {self.info['kind']}: it keeps a summary and its output files, "
+                             "not one solve's tables")
+        return result_from_files(self.files)
 
     def write(self, out_dir: Path) -> list[Path]:
         """Write the run's files into ``out_dir`` (the same bytes ``run --out`` wrote)."""
@@ -176,6 +189,19 @@ class Store:
             connection.execute(insert.values(**row).on_conflict_do_nothing(index_elements=["sha256"]))
         else:  # pragma: no cover - only SQLite and PostgreSQL are supported
             connection.execute(scenarios.insert().values(**row))
+
+    def keep_scenario(self, scenario: Scenario) -> str:
+        """Keep ``scenario``'s content without a name (an upload, so a link can name it); its sha256."""
+        sha = scenario.sha256()
+        with self._write() as connection:
+            self._keep_content(connection, scenario, sha)
+        return sha
+
+    def has_scenario(self, sha: str) -> bool:
+        """Whether the store keeps the content with this sha256."""
+        with self._read() as connection:
+            return connection.execute(sa.select(scenarios.c.sha256).where(scenarios.c.sha256 == sha)).first() \
+                is not None
 
     def save_scenario(self, scenario: Scenario, name: str | None = None, note: str = "",
                       who: str | None = None) -> SavedScenario:
@@ -364,6 +390,14 @@ class Store:
         frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
         frame["presented"] = frame["id"].map(presented)
         return RunPage(frame=frame, total=int(total), page=page, per_page=per_page)
+
+    def run_scenario_names(self) -> list[str]:
+        """The names a History can be filtered by: the scenario files runs were made from and
+        the saved names, sorted."""
+        with self._read() as connection:
+            names = set(connection.execute(sa.select(runs.c.scenario_name).distinct()).scalars())
+            names |= set(connection.execute(sa.select(scenario_names.c.name).distinct()).scalars())
+        return sorted(n for n in names if n)
 
     def run(self, run_id: int) -> StoredRun:
         """One recorded run, exactly as recorded (its files, its labels)."""
