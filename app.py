@@ -27,6 +27,9 @@ pages = [
             url_path="compare"),
     st.Page("app_pages/frontier.py", title=t("page_frontier"), icon=":material/show_chart:",
             url_path="frontier"),
+    st.Page("app_pages/history.py", title=t("page_history"), icon=":material/history:", url_path="history"),
+    st.Page("app_pages/run.py", title=t("page_run"), icon=":material/receipt_long:", url_path="run",
+            visibility="hidden"),
     st.Page("app_pages/method.py", title=t("page_method"), icon=":material/menu_book:", url_path="method"),
 ]
 page = st.navigation(pages)
@@ -47,8 +50,11 @@ with st.sidebar:
     st.markdown(f"**{state.label_of(ref)}**")
     if ref.overrides:
         st.caption(t("sidebar_changes", n=len(ref.overrides)))
-    st.caption(t("sidebar_share") if ref.shareable else t("sidebar_not_shareable"))
+    st.caption(t("sidebar_share"))
+    if st.session_state.get(state.STORE_PROBLEM):
+        st.warning(t("store_unavailable", problem=st.session_state[state.STORE_PROBLEM]), icon=":material/database:")
 
-state.sync_link()
+on_run_page = page.url_path == "run"
+state.sync_link(on_run_page)
 page.run()
-state.sync_link()
+state.sync_link(on_run_page)

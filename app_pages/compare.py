@@ -31,13 +31,14 @@ from model.analysis.compare import (
     program_changes,
     unit_of,
 )
-from model.scenario.links import MAX_COMPARED, ScenarioRef
+from model.scenario.links import MAX_COMPARED, RunRef, ScenarioRef
 
 
-def options() -> dict[str, ScenarioRef]:
-    """Every scenario that can be compared, by a stable id (its link form)."""
-    refs: list[ScenarioRef] = [ScenarioRef(name) for name in state.shipped_names()]
-    refs += list(st.session_state.get(state.SAVED, {}).values())
+def options() -> dict[str, ScenarioRef | RunRef]:
+    """Every scenario (and recorded run chosen in History) that can be compared, by a stable
+    id (its link form)."""
+    refs: list[ScenarioRef | RunRef] = [ScenarioRef(name) for name in state.shipped_names()]
+    refs += list(state.saved_scenarios().values())
     refs += [u["ref"] for u in st.session_state.get(state.UPLOADS, {}).values()]
     current = state.current()
     refs.append(current)
@@ -48,11 +49,11 @@ def options() -> dict[str, ScenarioRef]:
     return out
 
 
-def option_label(ref: ScenarioRef) -> str:
+def option_label(ref: ScenarioRef | RunRef) -> str:
     return state.label_of(ref)
 
 
-def unique_labels(refs: list[ScenarioRef]) -> list[str]:
+def unique_labels(refs: list[ScenarioRef | RunRef]) -> list[str]:
     labels: list[str] = []
     for ref in refs:
         label = option_label(ref)
@@ -65,7 +66,7 @@ def unique_labels(refs: list[ScenarioRef]) -> list[str]:
     return labels
 
 
-def default_choice(available: dict[str, ScenarioRef]) -> list[str]:
+def default_choice(available: dict[str, ScenarioRef | RunRef]) -> list[str]:
     chosen = [ref.to_param() for ref in st.session_state.get(state.COMPARE, []) if ref.to_param() in available]
     if len(chosen) >= 2:
         return chosen[:MAX_COMPARED]
@@ -230,7 +231,7 @@ def main() -> None:
     labels_of = {k: option_label(ref) for k, ref in available.items()}
     st.multiselect(t("compare_choose"), list(available), key="compare_choice", max_selections=MAX_COMPARED,
                    format_func=labels_of.__getitem__, on_change=on_choice)
-    chosen: list[ScenarioRef] = st.session_state[state.COMPARE]
+    chosen: list[ScenarioRef | RunRef] = st.session_state[state.COMPARE]
     st.session_state["compare_baselines"] = bool(st.session_state.get(state.BASELINES, False))
     st.toggle(t("compare_baselines"), key="compare_baselines", on_change=on_baselines,
               help=t("compare_baselines_help"))

@@ -45,6 +45,9 @@ BUILT_KEYS: tuple[str, ...] = (
     "an_col_plus", "an_col_minus", "dx_legal_minimum_wage", "dx_legal_social_insurance",
     # frontier.py: the breakpoint and today columns, t(key)
     "fr_col_kink", "fr_col_today",
+    # history.py and run.py: t(f"hist_status_{status}"), t(f"hist_source_{source}"), t(f"hist_kind_{kind}")
+    "hist_status_optimal", "hist_status_hard_targets_unmet", "hist_status_done",
+    "hist_source_cli", "hist_source_app", "hist_source_api", "hist_kind_run", "hist_kind_sweep", "hist_kind_montecarlo",
     # not shown by any page today; kept so that t() still knows them
     "app_title", "unit_yuan", "unmet",
 )
@@ -62,9 +65,11 @@ FSTRING_KEYS: tuple[str, ...] = (
     # frontier.py
     "col_ceiling", "col_missing", "fr_chart_missing", "fr_chart_points", "fr_plus_million_missing",
     "fr_today", "fr_total",
+    # history.py
+    "hist_col_missing", "hist_col_transfers",
     # method.py
     "district_sources", "overrides_heading",
-    # results.py
+    # result_view.py
     "chart_compliance", "chart_money_year", "chart_own_city", "chart_transfers", "col_capacity",
     "districts_changed", "figures_changed", "inputs_changed", "met", "missing_cut_label", "missing_money",
     "money_by_year", "not_met", "own_spending", "transfers", "value_by_year",

@@ -207,9 +207,9 @@ def source_options() -> dict[str, ScenarioRef]:
     for name in state.shipped_names():
         ref = ScenarioRef(name)
         options[f"{state.label_of(ref)} · {t('kind_shipped')}"] = ref
-    for label, ref in st.session_state.get(state.SAVED, {}).items():
+    for label, ref in state.saved_scenarios().items():
         options[f"{label} · {t('kind_saved')}"] = ref
-    for upload_id, upload in st.session_state.get(state.UPLOADS, {}).items():
+    for upload in st.session_state.get(state.UPLOADS, {}).values():
         options[f"{upload['label']} · {t('kind_uploaded')}"] = upload["ref"]
     return options
 
@@ -253,13 +253,15 @@ def upload_section() -> None:
                 scenario = state.load_upload(main, texts)
             except ScenarioError as exc:
                 problems = problems + exc.problems
+            if not problems:
+                try:  # kept in the store by its content: the session's link can name it
+                    ref = state.keep_upload(scenario)
+                except ScenarioError as exc:
+                    problems = problems + exc.problems
             if problems:
                 st.session_state["upload_problems"] = problems
             else:
-                uploads = st.session_state[state.UPLOADS]
-                upload_id = f"u{len(uploads) + 1}"
-                ref = ScenarioRef(main, (), upload_id)
-                uploads[upload_id] = {"files": texts, "ref": ref, "label": f"{scenario.title} ({main})"}
+                st.session_state[state.UPLOADS][ref.stored] = {"ref": ref, "label": f"{scenario.title} ({main})"}
                 st.session_state["upload_problems"] = []
                 state.set_current(ref)
                 st.session_state[state.FLASH] = ("uploaded", main)
@@ -400,21 +402,27 @@ def edit_form(ref: ScenarioRef, file_scenario: Scenario) -> None:
 
 def save_section(ref: ScenarioRef, scenario: Scenario) -> None:
     st.subheader(t("save_title"))
+    st.caption(t("save_where", where=state.store().where if state.store() is not None else "–"))
     left, right = st.columns([2, 3])
     with left:
         with st.form("save_form", border=False):
             name = st.text_input(t("save_name"), value=dict(ref.override_values()).get("scenario.name", ""),
                                  key="save_name", max_chars=80)
+            note = st.text_input(t("save_note"), key="save_note", max_chars=400)
+            who = st.text_input(t("save_who"), key=state.WHO, max_chars=80, help=t("save_who_help"))
             if st.form_submit_button(t("save_button"), icon=":material/save:"):
                 name = name.strip()
                 if not name:
                     st.error(t("save_name_empty"))
                 else:
-                    saved_ref = ref.with_overrides({"scenario.name": name})
-                    st.session_state[state.SAVED][name] = saved_ref
-                    state.set_current(saved_ref)
-                    st.session_state[state.FLASH] = ("saved", name)
-                    st.rerun()
+                    try:
+                        saved_ref = state.save(ref, name, note, who)
+                    except ScenarioError as exc:
+                        show_problems(exc.problems, t("save_failed"))
+                    else:
+                        state.set_current(saved_ref)
+                        st.session_state[state.FLASH] = ("saved", name)
+                        st.rerun()
     with right:
         files = scenario_to_files(scenario)
         stem = safe_stem(scenario.title)

@@ -1,9 +1,17 @@
 """The session's state: current scenario, drafts, saved and uploaded scenarios, the link.
 
-Scenarios are held as :class:`model.scenario.links.ScenarioRef` (plain, hashable data).
-Loading and solving are cached with ``st.cache_data`` on plain data - the main
-file's name, every file's text and the overrides as ``(key, value text)`` tuples -
-so switching pages or languages never solves again.
+Scenarios are held as :class:`model.scenario.links.ScenarioRef` (plain, hashable data),
+recorded runs as :class:`~model.scenario.links.RunRef`. Loading and solving are cached
+with ``st.cache_data`` on plain data - the main file's name, every file's text and the
+overrides as ``(key, value text)`` tuples - so switching pages or languages never
+solves again.
+
+Saved and uploaded scenarios live in the store (``model.store``: the SQLite file or
+PostgreSQL server of ``$BUDGETSIM_DB``, the CLI's too), so they survive a reload, are
+shared by every session and user of that store, and a link names them by their
+content's sha256. Every solve the app makes is recorded there as a run (once per
+scenario content while the server runs: a reload or a second session showing the same
+figures is not a new run).
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ import dataclasses
 
 from model import (
     DEFAULT_SCENARIO,
+    SolveError,
     Problem,
     Result,
     Scenario,
@@ -28,7 +37,10 @@ from model import (
 from model.analysis.options import baseline_options
 from model.analysis.diagnosis import Diagnosis, diagnose
 from model.analysis.frontier import Frontier, compute_frontier
-from model.scenario.links import LinkState, ScenarioRef, decode_state, encode_state
+from model.errors import StoreError
+from model.results import result_from_files
+from model.scenario.links import LinkState, RunRef, ScenarioRef, decode_state, encode_state
+from model.store import Store, resolve_url
 from model.scenario.text import upload_path_problems
 from model.analysis.sensitivity import Sensitivity, sensitivity
 
@@ -42,13 +54,15 @@ CURRENT = "current_ref"
 DRAFT = "draft"
 FORM_PROBLEMS = "form_problems"
 HISTORY = "history"
-SAVED = "saved"
 UPLOADS = "uploads"
 COMPARE = "compare"
 REFERENCE = "reference"
 BASELINES = "baselines"
 ANALYSED = "analysed"
 LINK_PROBLEMS = "link_problems"
+OPEN_RUN = "open_run"  # the run id the Run page shows
+STORE_PROBLEM = "store_problem"
+WHO = "saved_by"
 FORM_PREFIX = "p:"
 EDITOR_KEY = "district_editor"
 FLASH = "flash"
@@ -115,46 +129,171 @@ def _baselines(base: str, files: tuple[tuple[str, str], ...],
     return {result.rule: result for _, result in options.values()}
 
 
+# --- the store -------------------------------------------------------------------
+@st.cache_resource(show_spinner=False)
+def _open_store(url: str) -> Store:
+    return Store.open(url)
+
+
+def store() -> Store | None:
+    """The store every session shares (None, with the reason kept for the pages, when it
+    cannot be opened: a locked or corrupt file, a server that does not answer)."""
+    try:
+        opened = _open_store(str(resolve_url(None)))
+    except StoreError as exc:
+        st.session_state[STORE_PROBLEM] = str(exc)
+        return None
+    st.session_state.pop(STORE_PROBLEM, None)
+    return opened
+
+
+def need_store() -> Store:
+    """The store, or a ScenarioError saying why it cannot be used."""
+    opened = store()
+    if opened is None:
+        raise ScenarioError([Problem("store", "", st.session_state.get(STORE_PROBLEM, "cannot be opened"))])
+    return opened
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _stored_files(url: str, sha: str) -> tuple[tuple[str, str], ...] | None:
+    """A stored scenario's files (content never changes under its sha256: cached for good)."""
+    opened = _open_store(url)
+    if not opened.has_scenario(sha):
+        return None
+    return tuple(opened.scenario_files(sha).items())
+
+
+def stored_files(sha: str) -> dict[str, str]:
+    opened = need_store()
+    files = _stored_files(str(opened.url), sha)
+    if files is None:
+        raise ScenarioError([Problem("store", sha[:12], f"is not a scenario kept in {opened.where}: it was "
+                                     "deleted, or the link comes from another bureau's store")])
+    return dict(files)
+
+
+def stored_ref(sha: str, overrides: tuple[tuple[str, str], ...] = ()) -> ScenarioRef:
+    """The reference to a stored scenario, with the name of its main file filled in."""
+    main = next(name for name in stored_files(sha) if name.endswith(".toml"))
+    return ScenarioRef(main, overrides, sha)
+
+
+def resolved(ref: ScenarioRef | RunRef) -> ScenarioRef | RunRef:
+    """A link's stored reference (its sha256 only) with its main file's name."""
+    if isinstance(ref, ScenarioRef) and ref.stored is not None and not ref.base:
+        return stored_ref(ref.stored, ref.overrides)
+    return ref
+
+
 def files_of(ref: ScenarioRef) -> tuple[tuple[str, str], ...]:
-    """The files a reference reads: the shipped ones, with this session's upload on top."""
+    """The files a reference reads: the shipped ones, with a stored scenario's on top."""
     files = dict(shipped_texts())
-    if ref.upload is not None:
-        upload = st.session_state.get(UPLOADS, {}).get(ref.upload)
-        if upload is None:
-            raise ScenarioError([Problem(ref.base, "", "this uploaded scenario is no longer in the session; "
-                                         "upload it again")])
-        files.update(upload["files"])
+    if ref.stored is not None:
+        files.update(stored_files(ref.stored))
     return tuple(sorted(files.items()))
 
 
-def load(ref: ScenarioRef) -> Scenario:
+@st.cache_data(show_spinner=False, max_entries=64)
+def _run_files(url: str, run_id: int) -> tuple[tuple[str, str], ...]:
+    """A recorded run's files (runs are append-only: cached for good)."""
+    return tuple(_open_store(url).run(run_id).files.items())
+
+
+def run_files(run_id: int) -> dict[str, str]:
+    """A recorded run's files (``summary.json`` and its CSV tables), as recorded."""
+    return dict(_run_files(str(need_store().url), run_id))
+
+
+def run_info(run_id: int) -> dict[str, Any]:
+    """A recorded run's row (``scenario_sha256``, ``created_at``, ``source``, ...) and its labels."""
+    opened = need_store()
+    try:
+        run = opened.run(run_id)
+    except StoreError as exc:
+        raise ScenarioError([Problem("store", f"run {run_id}", exc.rule)]) from None
+    return {**run.info, "presented": run.presented, "notes": list(run.labels.loc[run.labels["kind"] == "note", "text"]),
+            "labels": run.labels}
+
+
+def _run_scenario_ref(ref: RunRef) -> ScenarioRef:
+    info = run_info(ref.run_id)
+    if info["kind"] != "run":
+        raise ScenarioError([Problem("store", f"run {ref.run_id}", f"is a {info['kind']}: it has a summary and "
+                                     "output files, not one solve's figures (see `budgetsim runs show`)")])
+    return stored_ref(info["scenario_sha256"])
+
+
+def load(ref: ScenarioRef | RunRef) -> Scenario:
     """The scenario a reference names (raises ScenarioError with every problem)."""
+    if isinstance(ref, RunRef):
+        return load(_run_scenario_ref(ref))
+    ref = resolved(ref)
     return _load(ref.base, files_of(ref), ref.overrides)
 
 
-def solve_ref(ref: ScenarioRef) -> Result:
-    """The result of a reference's scenario (cached)."""
-    return _solve(ref.base, files_of(ref), ref.overrides)
+def solve_ref(ref: ScenarioRef | RunRef) -> Result:
+    """The result of a reference's scenario (cached); a recorded run's result as recorded."""
+    if isinstance(ref, RunRef):
+        _run_scenario_ref(ref)  # a solve's run, in this store
+        return result_from_files(run_files(ref.run_id))
+    ref = resolved(ref)
+    files = files_of(ref)
+    result = _solve(ref.base, files, ref.overrides)
+    opened = store()
+    if opened is not None:
+        try:
+            _record(str(opened.url), ref.base, files, ref.overrides)
+        except StoreError as exc:  # the figures are right; only their record is missing
+            st.session_state[STORE_PROBLEM] = str(exc)
+    return result
 
 
-def frontier_of(ref: ScenarioRef) -> Frontier:
+@st.cache_data(show_spinner=False, max_entries=256)
+def _record(url: str, base: str, files: tuple[tuple[str, str], ...], overrides: tuple[tuple[str, str], ...]) -> int:
+    """Record the solve of this scenario content once (while the server runs); its run id."""
+    result = _solve(base, files, overrides)
+    return _open_store(url).record_run(result, _load(base, files, overrides), source="app")
+
+
+def run_id_of(ref: ScenarioRef | RunRef) -> int | None:
+    """The id under which the figures of ``ref`` are recorded (None: not recorded)."""
+    if isinstance(ref, RunRef):
+        return ref.run_id
+    opened = store()
+    if opened is None:
+        return None
+    ref = resolved(ref)
+    try:
+        return _record(str(opened.url), ref.base, files_of(ref), ref.overrides)
+    except (StoreError, ScenarioError, SolveError):
+        return None
+
+
+def _key(ref: ScenarioRef | RunRef) -> tuple[str, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """The plain data the caches key on: main file, files, overrides (a run: its scenario's)."""
+    ref = _run_scenario_ref(ref) if isinstance(ref, RunRef) else resolved(ref)
+    return ref.base, files_of(ref), ref.overrides
+
+
+def frontier_of(ref: ScenarioRef | RunRef) -> Frontier:
     """The budget frontier of a reference's scenario (cached; seconds on the city scenario)."""
-    return _frontier(ref.base, files_of(ref), ref.overrides)
+    return _frontier(*_key(ref))
 
 
-def diagnosis_of(ref: ScenarioRef) -> Diagnosis | None:
+def diagnosis_of(ref: ScenarioRef | RunRef) -> Diagnosis | None:
     """Why the scenario's hard targets are unmet and what would fix it (None: all met)."""
-    return _diagnosis(ref.base, files_of(ref), ref.overrides)
+    return _diagnosis(*_key(ref))
 
 
-def sensitivity_of(ref: ScenarioRef) -> Sensitivity:
+def sensitivity_of(ref: ScenarioRef | RunRef) -> Sensitivity:
     """Shadow prices with their ranges, the next million, target and deadline costs."""
-    return _sensitivity(ref.base, files_of(ref), ref.overrides)
+    return _sensitivity(*_key(ref))
 
 
-def baselines_of(ref: ScenarioRef) -> dict[str, Result]:
+def baselines_of(ref: ScenarioRef | RunRef) -> dict[str, Result]:
     """The rule-based baselines of a reference's scenario, by rule (``model.analysis.baselines.Rule`` value)."""
-    return _baselines(ref.base, files_of(ref), ref.overrides)
+    return _baselines(*_key(ref))
 
 
 #: Above this many units (communities) a decision analysis re-solves a large LP hundreds of
@@ -188,9 +327,49 @@ def load_upload(main: str, files: dict[str, str]) -> Scenario:
     return _load(main, tuple(sorted(merged.items())), ())
 
 
-def file_ref(ref: ScenarioRef) -> ScenarioRef:
-    """The same scenario without the overrides set in the app."""
-    return ref.replace_overrides({})
+def keep_upload(scenario: Scenario) -> ScenarioRef:
+    """Keep an uploaded scenario in the store (by content, without a name): a link can name it."""
+    try:
+        sha = need_store().keep_scenario(scenario)
+    except StoreError as exc:
+        raise ScenarioError([Problem("store", "", exc.rule)]) from None
+    return stored_ref(sha)
+
+
+def save(ref: ScenarioRef, name: str, note: str = "", who: str = "") -> ScenarioRef:
+    """Save the scenario of ``ref`` in the store under ``name`` (a new version when the name
+    already points at other content); the reference to the saved scenario."""
+    scenario = load(ref.with_overrides({"scenario.name": name}))
+    try:
+        saved = need_store().save_scenario(scenario, name, note=note, who=who.strip() or None)
+    except StoreError as exc:
+        raise ScenarioError([Problem("store", name, exc.rule)]) from None
+    _saved_list.clear()
+    return stored_ref(saved.sha256)
+
+
+@st.cache_data(show_spinner=False, ttl=5)
+def _saved_list(url: str) -> list[dict[str, Any]]:
+    """Each saved name's newest version (re-read every few seconds: other analysts save too)."""
+    return _open_store(url).scenarios().to_dict("records")
+
+
+def saved_scenarios() -> dict[str, ScenarioRef]:
+    """Every saved scenario of the store, newest first, by name."""
+    opened = store()
+    if opened is None:
+        return {}
+    try:
+        rows = _saved_list(str(opened.url))
+    except StoreError as exc:
+        st.session_state[STORE_PROBLEM] = str(exc)
+        return {}
+    return {row["name"]: stored_ref(row["sha256"]) for row in rows}
+
+
+def file_ref(ref: ScenarioRef | RunRef) -> ScenarioRef | RunRef:
+    """The same scenario without the overrides set in the app (a run as it is)."""
+    return ref if isinstance(ref, RunRef) else ref.replace_overrides({})
 
 
 # --- the current scenario and its history ---------------------------------------------
@@ -222,8 +401,15 @@ def previous_run() -> ScenarioRef | None:
     return history[-2] if len(history) >= 2 else None
 
 
-def label_of(ref: ScenarioRef) -> str:
-    """A scenario's name as the user knows it (its title, or the name it was saved under)."""
+def label_of(ref: ScenarioRef | RunRef) -> str:
+    """A scenario's name as the user knows it (its title, or the name it was saved under);
+    a recorded run as ``Run #id · title · when``."""
+    if isinstance(ref, RunRef):
+        try:
+            info = run_info(ref.run_id)
+        except ScenarioError:
+            return t("run_label_unknown", id=ref.run_id)
+        return t("run_label", id=ref.run_id, title=info["title"], when=f"{info['created_at']:%Y-%m-%d %H:%M} UTC")
     name = dict(ref.overrides).get("scenario.name")
     if name is not None:
         return ref.override_values()["scenario.name"]
@@ -231,15 +417,14 @@ def label_of(ref: ScenarioRef) -> str:
         title = load(file_ref(ref)).title
     except ScenarioError:
         title = ref.base
-    if ref.upload is not None:
-        title = f"{title} ({ref.base})"
     return t("edited", label=title) if ref.overrides else title
 
 
 # --- the link ----------------------------------------------------------------------
-def _validated(ref: ScenarioRef, where: str, problems: list[Problem]) -> ScenarioRef | None:
+def _validated(ref: ScenarioRef | RunRef, where: str, problems: list[Problem]) -> ScenarioRef | RunRef | None:
     """``ref`` when it loads; else its file without overrides (or None) and the problems."""
     try:
+        ref = resolved(ref)
         load(ref)
         return ref
     except ScenarioError as exc:
@@ -258,14 +443,16 @@ def init_session() -> None:
     params = {key: st.query_params.get_all(key) for key in st.query_params.keys()}
     state, problems = decode_state(params, shipped_names(), DEFAULT_REF, list(LANGUAGES), DEFAULT_LANGUAGE)
     scenario = _validated(state.scenario, "scenario", problems) or DEFAULT_REF
+    if isinstance(scenario, RunRef):  # pragma: no cover - decode_state never makes a run the scenario
+        scenario = DEFAULT_REF
     compare = []
     for i, ref in enumerate(state.compare):
         ok = _validated(ref, f"compare #{i + 1}", problems)
         if ok is not None and ok not in compare:
             compare.append(ok)
     st.session_state[LANG_KEY] = state.language
-    st.session_state[SAVED] = {}
     st.session_state[UPLOADS] = {}
+    st.session_state[OPEN_RUN] = state.run
     st.session_state[COMPARE] = compare
     st.session_state[REFERENCE] = state.reference if state.reference < len(compare) else 0
     st.session_state[BASELINES] = state.baselines
@@ -275,12 +462,14 @@ def init_session() -> None:
     set_current(scenario)
 
 
-def sync_link() -> None:
-    """Write the session's state into the address bar (only when it changed)."""
+def sync_link(on_run_page: bool = False) -> None:
+    """Write the session's state into the address bar (only when it changed); the Run
+    page's link also names its run."""
     state = LinkState(current(), list(st.session_state.get(COMPARE, [])),
                       int(st.session_state.get(REFERENCE, 0)),
                       st.session_state.get(LANG_KEY, DEFAULT_LANGUAGE),
-                      bool(st.session_state.get(BASELINES, False)))
+                      bool(st.session_state.get(BASELINES, False)),
+                      st.session_state.get(OPEN_RUN) if on_run_page else None)
     wanted = encode_state(state, DEFAULT_REF, DEFAULT_LANGUAGE)
     wanted = {k: v if isinstance(v, list) else [v] for k, v in wanted.items()}
     have = {key: st.query_params.get_all(key) for key in st.query_params.keys()}

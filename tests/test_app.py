@@ -6,11 +6,13 @@ the app's own code.
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import model.pipeline
-from model import load_scenario, solve
+from model import load_scenario, open_store, solve
 from model.analysis.baselines import RULES, solve_baseline
 from model.analysis.compare import program_changes
 from model.analysis.diagnosis import extra_ceiling
@@ -238,17 +240,30 @@ def test_switching_pages_and_languages_does_not_solve_again(monkeypatch):
     assert len(calls) == first
 
 
-def test_saving_a_scenario_makes_it_comparable():
+def test_a_saved_scenario_is_in_the_store_and_survives_a_reload():
     at = go(start(), "scenario")
     at.number_input(key="p:city.ceiling_yuan.2007").set_value(3000.0)
     apply(at)
-    at.text_input(key="save_name").set_value("Option B")
+    name = f"Option B {uuid.uuid4().hex[:6]}"
+    at.text_input(key="save_name").set_value(name)
+    at.text_input(key="save_note").set_value("for the March memo")
+    at.text_input(key="saved_by").set_value("Li Ming")
     ok(next(b for b in at.button if b.label == "Save").click().run())
-    assert "Option B" in at.session_state["saved"]
-    assert at.session_state["current_ref"].override_values()["scenario.name"] == "Option B"
-    go(at, "compare")
-    options = at.multiselect(key="compare_choice").options
-    assert any("Option B" in o for o in options)
+    with open_store() as store:
+        saved = store.saved(name)
+        assert (saved.note, saved.saved_by) == ("for the March memo", "Li Ming")
+        assert store.load_scenario(name).params["city.ceiling_yuan.2007"] == 30_000_000
+    current = at.session_state["current_ref"]
+    assert current.stored == saved.sha256 and current.overrides == ()
+    # A new session (a reload, another analyst): the saved scenario is there, and comparable.
+    again = go(start(), "scenario")
+    assert f"{name} · saved" in again.selectbox(key="source_choice").options
+    go(again, "compare")
+    assert any(name in o for o in again.multiselect(key="compare_choice").options)
+    # Its link names it by content: a third session opens it from the link alone.
+    linked = start(scenario=f"store:{saved.sha256}")
+    assert linked.session_state["current_ref"] == current
+    assert not linked.session_state["link_problems"]
 
 
 def test_missing_money_comes_first_when_hard_targets_are_unmet(solved):
@@ -270,7 +285,7 @@ def test_missing_money_comes_first_when_hard_targets_are_unmet(solved):
 # --- decision analysis ----------------------------------------------------------------
 def test_the_frontier_page_shows_the_models_breakpoints():
     at = go(upload(start(), "hand.toml", "hand-districts.csv"), "frontier")
-    assert at.title[0].value == "Budget frontier: Hand-solved two-district case (hand.toml)"
+    assert at.title[0].value == "Budget frontier: Hand-solved two-district case"
     points = compute_frontier(load_scenario(HAND / "hand.toml")).points
     table = frame(at, "total ceiling (10k yuan)")
     assert len(table) == len(points)

@@ -26,7 +26,7 @@ from ..batch.parallel import DASK_TIMEOUT, WorkerError
 from ..constants import DEFAULT_CHUNK, SolverName, Status
 from ..errors import Interrupted, OutputError, Problem, ScenarioError, SolveError, StoreError, StoreLookupError
 from ..export import csv_text, with_district_names
-from ..io import output_lock, render_result, write_csv, write_files, write_folder, write_result
+from ..io import output_lock, render_result, write_csv, write_files, write_folder
 from ..pipeline import solve
 from ..scenario.limits import plausibility_warnings
 from ..scenario.scenario import load_scenario
