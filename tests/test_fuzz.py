@@ -217,7 +217,7 @@ link_values = st.one_of(st.sampled_from(["tianjin-2006.toml", "tianjin-2006-tigh
                         st.text(max_size=12))
 
 
-@given(st.dictionaries(st.sampled_from(["scenario", "set", "compare", "ref", "baselines", "lang", "embed", "zz"]),
+@given(st.dictionaries(st.sampled_from(["scenario", "set", "compare", "ref", "baselines", "lang", "run", "embed", "zz"]),
                        st.lists(link_values, min_size=1, max_size=3), max_size=6))
 def test_link_parameters_never_raise_and_their_scenario_loads_or_says_why(params):
     COUNTS["link examples"] += 1
@@ -227,7 +227,7 @@ def test_link_parameters_never_raise_and_their_scenario_loads_or_says_why(params
     for problem in problems:
         assert problem.file == "link" and problem.where.strip() and problem.rule.strip()
     ref = state.scenario
-    if ref.upload is None:
+    if ref.stored is None:  # a stored scenario is looked up by the app, which holds the store
         scenario = load_or_problems(ref.base, SHIPPED, [f"{k}={v}" for k, v in ref.overrides])
         if scenario is not None and ref.overrides:  # (the shipped scenarios themselves are solved elsewhere)
             solves(scenario)
