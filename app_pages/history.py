@@ -52,7 +52,7 @@ def run_table(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
         t("hist_col_status"): frame["status"].map(lambda s: t(f"hist_status_{s}") if s in STATUSES else s),
         f"{t('hist_col_transfers')} ({t('unit_wan')})": frame["transfers_yuan"] / WAN,
         f"{t('hist_col_missing')} ({t('unit_wan')})": frame["missing_hard_yuan"] / WAN,
-        t("hist_col_presented"): frame["presented"].fillna(""),
+        t("hist_col_presented"): [p if isinstance(p, str) else "" for p in frame["presented"]],
         t("hist_col_by"): frame["username"] + " @ " + frame["host"],
         t("hist_col_open"): [f"/run?run={i}" + (f"&lang={lang}" if lang != "en" else "") for i in frame["id"]],
     })

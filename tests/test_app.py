@@ -486,3 +486,37 @@ def test_a_scenario_that_cannot_be_shown_says_why_on_every_page(monkeypatch):
     ok(at.switch_page("app_pages/compare.py").run())
     errors = [e.value for e in at.error]
     assert errors and all(e.startswith("Tianjin 2006") and e.endswith("HiGHS said no") for e in errors)
+
+
+# --- the History and Run pages ------------------------------------------------------------
+def test_history_lists_recorded_runs_and_a_run_opens_as_recorded(default_scenario, default_result):
+    with open_store() as store:
+        cli_id = store.record_run(default_result, default_scenario, source="cli")
+    at = go(start(), "history")  # (the app's first view, Results, records its solve too)
+    with open_store() as store:
+        listed = store.runs(per_page=20)
+    assert at.caption[1].value == f"Runs 1–{len(listed.frame)} of {listed.total}"
+    table = at.dataframe[0].value
+    assert list(table["Run"]) == list(listed.frame["id"])  # newest first, as the store lists them
+    assert cli_id in list(table["Run"])
+    # label the run "presented": a new row beside it
+    at.multiselect(key="hist_picked").set_value([cli_id])
+    at.text_input(key="hist_presented_to").set_value("the mayor's office")
+    ok(next(b for b in at.button if b.label == "Label as presented").click().run())
+    with open_store() as store:
+        assert store.run(cli_id).presented == ["the mayor's office"]
+    # its link opens it in a new session, with the figures it was recorded with
+    linked = ok(AppTest.from_file(APP, default_timeout=120))
+    linked.query_params["run"] = str(cli_id)
+    ok(linked.switch_page("app_pages/run.py").run())
+    assert linked.title[0].value == f"Run #{cli_id}: {default_scenario.title}"
+    assert any("the mayor's office" in s.value for s in linked.success)
+    assert metric(linked, "City transfers (10k yuan)").value == wan(default_result.transfers_total)
+
+
+def test_a_link_to_an_unknown_run_says_so():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["run"] = "99999999"
+    ok(at.switch_page("app_pages/run.py").run())
+    assert at.title[0].value == "Run #99999999"
+    assert "There is no run #99999999" in at.error[0].value
