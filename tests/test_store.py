@@ -74,7 +74,8 @@ def test_every_shipped_scenario_comes_back_with_its_own_hash(store):
 def test_a_run_is_kept_exactly_as_run_out_writes_it(store, default_scenario, default_result):
     run_id = store.record_run(default_result, default_scenario, source="cli", duration_seconds=0.75)
     run = store.run(run_id)
-    assert run.files == render_result(default_result)  # byte for byte, summary.json and every CSV
+    # byte for byte, summary.json and every CSV with the district names, as `run --out` writes them
+    assert run.files == render_result(default_result, districts=default_scenario.districts)
     money = default_result.money
     assert run.info["ceiling_yuan"] == pytest.approx(money["ceiling_yuan"].sum())
     assert run.info["transfers_yuan"] == pytest.approx(money["transfers_yuan"].sum())
@@ -90,7 +91,9 @@ def test_a_run_is_kept_exactly_as_run_out_writes_it(store, default_scenario, def
     prices = run.info["headline"]["shadow_price_points_per_yuan"]
     assert [prices[str(y)] for y in money["year"]] == pytest.approx(list(money["shadow_price_points_per_yuan"]),
                                                                     nan_ok=True)
-    pd.testing.assert_frame_equal(run.tables["allocation"], default_result.allocation, check_dtype=False)
+    assert list(run.tables["allocation"].columns[1:3]) == ["name_zh", "name_en"]
+    pd.testing.assert_frame_equal(run.tables["allocation"].drop(columns=["name_zh", "name_en"]),
+                                  default_result.allocation, check_dtype=False)
     assert run.summary["provenance"]["scenario_sha256"] == default_scenario.sha256()
 
 

@@ -39,7 +39,7 @@ from .report import (
     format_sensitivity,
     format_summary,
 )
-from .store_commands import STORE_COMMANDS, add_store_commands, db_arg, open_store_early, record, record_args
+from .store_commands import STORE_COMMANDS, add_store_commands, db_arg, record, record_args, recorder
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -214,13 +214,23 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    opening = open_store_early(args)
+    with recorder(args) or contextlib.nullcontext() as opened:
+        return _solve_and_report(args, started, opened)
+
+
+def _solve_and_report(args: argparse.Namespace, started: float, opened) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     _warn(scenario)
     if args.sensitivity and args.solver != SolverName.HIGHS.value:
         raise ScenarioError([Problem("--sensitivity", "", "needs --solver highs (CBC reports no reliable duals)")])
     result = solve(scenario, solver=args.solver, write_lp=args.write_lp,
                    status_quo=not args.no_status_quo)
+    # Nothing will be added to the result (no diagnosis, no analysis): the recorder takes it
+    # now and renders and writes it while this prints.
+    early = opened is not None and not args.sensitivity and (result.status == Status.OPTIMAL or args.no_diagnosis)
+    if early:
+        opened.hand_over("record_run", result, scenario, source="cli",
+                         duration_seconds=time.perf_counter() - started)
     print(format_summary(result))
     extra_summary: dict = {}
     extra_tables: dict = {}
@@ -235,15 +245,19 @@ def _run(args: argparse.Namespace) -> int:
         print("\n" + format_sensitivity(analysis))
         extra_summary["sensitivity"] = analysis.summary()
         extra_tables.update(analysis.tables())
-    files = (render_result(result, extra_summary, extra_tables, districts=scenario.districts)
-             if args.out or not args.no_record else {})
+    # Rendered here only when written here too; the recorder renders them otherwise.
+    files = render_result(result, extra_summary, extra_tables, districts=scenario.districts) if args.out else None
     if args.out:
         written = write_files(args.out, files)
         print(f"\nwrote {', '.join(str(p) for p in written)}")
     if args.write_lp:
         print(f"wrote {args.write_lp}")
-    record(args, lambda store: store.record_run(result, scenario, source="cli", files=files,
-                                                duration_seconds=time.perf_counter() - started), opening)
+    if early:
+        record(args, lambda recorder: recorder.answer(), opened)
+    else:
+        record(args, lambda store: store.record_run(result, scenario, source="cli", files=files,
+                                                    extra_summary=extra_summary, extra_tables=extra_tables,
+                                                    duration_seconds=time.perf_counter() - started), opened)
     return EXIT_OK
 
 

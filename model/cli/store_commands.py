@@ -7,7 +7,6 @@ import argparse
 import datetime
 import json
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from ..errors import Problem, ScenarioError
@@ -35,23 +34,22 @@ def open_store(args: argparse.Namespace, check: bool = True):
     return Store.open(_db(args), check=check)
 
 
-def open_store_early(args: argparse.Namespace) -> Future | None:
-    """Open the store in a thread while the command works (importing SQLAlchemy and
-    opening the file take 0.2-0.3 s, in parallel with the solve); None with ``--no-record``."""
+def recorder(args: argparse.Namespace):
+    """The store opened in a second process while the command works (see
+    :mod:`model.store.recorder`); None with ``--no-record``."""
     if getattr(args, "no_record", False):
         return None
-    pool = ThreadPoolExecutor(max_workers=1)
-    opening = pool.submit(open_store, args)
-    pool.shutdown(wait=False)  # the thread ends when the store is open
-    return opening
+    from ..store.recorder import Recorder
+
+    return Recorder(_db(args))
 
 
-def record(args: argparse.Namespace, write: Callable, opening: Future | None = None) -> None:
-    """Record with ``write(store) -> run id`` unless ``--no-record``; say where. ``opening``:
-    the store being opened by :func:`open_store_early` (its errors are raised here)."""
+def record(args: argparse.Namespace, write: Callable, opened=None) -> None:
+    """Record with ``write(store) -> run id`` unless ``--no-record``; say where. ``opened``:
+    the :func:`recorder` started with the command (its errors are raised here)."""
     if getattr(args, "no_record", False):
         return
-    with (opening.result() if opening is not None else open_store(args)) as store:
+    with (opened if opened is not None else open_store(args)) as store:
         run_id = write(store)
         print(f"recorded as run {run_id} in {store.where} (`budgetsim runs show {run_id}`)")
 

@@ -50,7 +50,9 @@ def result_from_files(files: Mapping[str, str]) -> Result:
     if missing:
         raise ValueError(f"these files are not a solve's result: {', '.join(missing)} missing")
     summary = json.loads(files["summary.json"])
-    tables = {name[:-4]: read_table(text) for name, text in files.items() if name.endswith(".csv")}
+    # The district names beside the ids are for people (added when the files are written).
+    tables = {name[:-4]: read_table(text).drop(columns=["name_zh", "name_en"], errors="ignore")
+              for name, text in files.items() if name.endswith(".csv")}
     unmet = tables["unmet_hard"]
     if unmet.empty:  # an empty table reads back without types: give its columns the solver's
         types = {"requirement": str, "district": str, "unit": str, "year": "int64", "missing_yuan": float}

@@ -79,9 +79,10 @@ def scenario_contents(scenario: Scenario) -> dict[str, str]:
 
 
 def run_files(result: Result, extra_summary: Mapping[str, Any] | None = None,
-              extra_tables: Mapping[str, Any] | None = None) -> dict[str, str]:
-    """The files ``budgetsim run --out`` writes for this result, by name, as text."""
-    return render_result(result, extra_summary, extra_tables)
+              extra_tables: Mapping[str, Any] | None = None, districts: Any = None) -> dict[str, str]:
+    """The files ``budgetsim run --out`` writes for this result, by name, as text
+    (``districts``: the scenario's table, for the names beside the ids)."""
+    return render_result(result, extra_summary, extra_tables, districts=districts)
 
 
 def headline(summary: Mapping[str, Any]) -> dict[str, Any]:

@@ -297,7 +297,8 @@ class Store:
         ``files`` are those files already rendered (``model.io.render_result``), to
         render them once when they are also written to disk.
         """
-        files = dict(files) if files is not None else records.run_files(result, extra_summary, extra_tables)
+        files = (dict(files) if files is not None
+                 else records.run_files(result, extra_summary, extra_tables, scenario.districts))
         summary = json.loads(files["summary.json"])
         figures = records.headline(summary)
         provenance = result.provenance
