@@ -378,8 +378,9 @@ class Store:
                  .limit(per_page).offset((page - 1) * per_page))
         with self._read() as connection:
             total = connection.execute(sa.select(sa.func.count()).select_from(runs).where(*where)).scalar_one()
-            rows = connection.execute(query).all()
-            ids = [r.id for r in rows]
+            # Plain tuples: pandas probes each Row's attributes, which costs SQLAlchemy an exception each.
+            rows = [tuple(row) for row in connection.execute(query).all()]
+            ids = [r[0] for r in rows]
             presented: dict[int, str] = {}
             if ids:
                 labels = connection.execute(
