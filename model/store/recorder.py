@@ -15,7 +15,8 @@ It runs in a session of its own with no terminal and none of the command's other
 (an ``--out`` lock stays the command's alone), ignores Ctrl-C, and leaves with
 ``os._exit``. Every error comes back as the :class:`~model.errors.StoreError` the store
 raised (the file or server named, what to do), never as a traceback. Where there is no
-``fork`` the store is opened in the command when it records.
+``fork``, or the process has SQLAlchemy or SQLite loaded already (``budgetsim`` called from
+Python), the store is opened in the command when it records.
 """
 
 from __future__ import annotations
@@ -43,6 +44,14 @@ def _shown(url: str) -> str:
     return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
 
 
+def _store_code_loaded() -> bool:
+    """Whether this process has imported SQLAlchemy or SQLite already (``budgetsim`` called
+    from Python, a test). Then a fork gains nothing, and an open SQLite connection must not
+    cross a fork: SQLite shares its file handles and locks within a process, so the copy
+    would use the command's."""
+    return "sqlalchemy" in sys.modules or "sqlite3" in sys.modules
+
+
 class Recorder:
     """The store of ``db`` (``--db``, ``$BUDGETSIM_DB`` or the default file), opened beside
     the command; :meth:`record_run` and :meth:`record_batch` as on
@@ -52,7 +61,7 @@ class Recorder:
         self.url = resolve_url(db)
         self.where = _shown(self.url)
         self._pid: int | None = None
-        if hasattr(os, "fork"):
+        if hasattr(os, "fork") and not _store_code_loaded():
             self._fork()
 
     def _fork(self) -> None:
