@@ -210,8 +210,8 @@ def run_info(run_id: int) -> dict[str, Any]:
     opened = need_store()
     try:
         run = opened.run(run_id)
-    except StoreError as exc:
-        raise ScenarioError([Problem("store", f"run {run_id}", exc.rule)]) from None
+    except StoreError as exc:  # "<the store> has no run 7 (see ...)": the store named
+        raise ScenarioError([Problem("store", f"run {run_id}", f"{exc.where} {exc.rule}")]) from None
     return {**run.info, "presented": run.presented, "notes": list(run.labels.loc[run.labels["kind"] == "note", "text"]),
             "labels": run.labels}
 

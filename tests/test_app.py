@@ -6,6 +6,8 @@ the app's own code.
 
 from __future__ import annotations
 
+import os
+
 import uuid
 
 import pytest
@@ -520,3 +522,4 @@ def test_a_link_to_an_unknown_run_says_so():
     ok(at.switch_page("app_pages/run.py").run())
     assert at.title[0].value == "Run #99999999"
     assert "There is no run #99999999" in at.error[0].value
+    assert f"{os.environ['BUDGETSIM_DB']} has no run 99999999" in at.error[0].value  # the store it looked in
