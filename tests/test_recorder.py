@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -15,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from model.store import Store
+from model import load_scenario
+from model.store import Store, direct
 
 from .conftest import SCENARIOS
 
@@ -100,3 +102,42 @@ def test_a_store_that_cannot_be_used_is_named_and_the_out_files_stay(tmp_path):
     assert done.returncode == 1
     assert done.stderr.startswith(f"budgetsim: store {damaged}: ") and "Traceback" not in done.stderr
     assert (out / "summary.json").exists()  # the answer is kept; only its record failed
+
+
+def raw_rows(path: Path) -> dict[str, list[tuple]]:
+    """Every row of the store's tables as SQLite holds them, ids and times left out."""
+    with sqlite3.connect(path) as connection:
+        tables = {}
+        for table, leave_out in (("scenarios", {"created_at"}), ("runs", {"id", "created_at"}),
+                                 ("run_files", {"run_id"})):
+            cursor = connection.execute(f"SELECT * FROM {table} ORDER BY 1, 2")
+            keep = [i for i, d in enumerate(cursor.description) if d[0] not in leave_out]
+            tables[table] = [tuple(row[i] for i in keep) for row in cursor.fetchall()]
+            tables[f"{table} times"] = [type(row[0]).__name__ for row in connection.execute(
+                f"SELECT {'created_at' if table != 'run_files' else 'size'} FROM {table}")]
+    return tables
+
+
+@pytest.mark.parametrize("name", ["tianjin-2006.toml", "tianjin-2006-tight-ceiling.toml"])
+def test_the_recorders_sqlite_write_is_the_stores(tmp_path, solved, name):
+    """model.store.direct writes, with sqlite3 alone, the rows Store.record_run writes
+    through SQLAlchemy; and the run reads back the same through the store."""
+    scenario, result = load_scenario(SCENARIOS / name), solved(name)
+    through_store, direct_file = tmp_path / "store.sqlite", tmp_path / "direct.sqlite"
+    with Store.open(through_store) as store:
+        first = store.record_run(result, scenario, source="cli", duration_seconds=0.5)
+    Store.open(direct_file).close()  # an empty store at this schema
+    assert direct.usable(direct_file) and not direct.usable(tmp_path / "none.sqlite")
+    assert direct.record_run(direct_file, result, scenario, source="cli", duration_seconds=0.5) == first == 1
+    assert raw_rows(direct_file) == raw_rows(through_store)
+    with Store.open(through_store) as a, Store.open(direct_file) as b:
+        one, other = a.run(1), b.run(1)
+        assert one.files == other.files
+        assert {k: v for k, v in one.info.items() if k != "created_at"} == \
+            {k: v for k, v in other.info.items() if k != "created_at"}
+        assert abs((one.info["created_at"] - other.info["created_at"]).total_seconds()) < 60
+        assert b.load_scenario(other.info["scenario_sha256"]).sha256() == scenario.sha256()
+        # a second run of the same scenario keeps its content once
+        assert direct.record_run(direct_file, result, scenario, source="cli") == 2
+        assert len(b.scenarios(history=True)) == 0 and b.has_scenario(scenario.sha256())
+        assert b.runs().total == 2

@@ -4,19 +4,22 @@ command almost nothing more than an unrecorded one.
 Importing SQLAlchemy and opening the store take a few hundred milliseconds of pure
 Python; in a thread they would hold the interpreter lock while the command solves. A
 :class:`Recorder` forks when the command starts: the copy (which has the scenario and
-result classes imported already) imports SQLAlchemy, opens and checks the store on the
-other core, then waits on a pipe. When the command has its result it hands the record
+result classes imported already) checks the store on the other core, then waits on a
+pipe. When the command has its result it hands the record
 over (pickled) and waits only for the rendering of the files and the one transaction
 that writes them; the run id comes back and the command says where it went.
 
-The copy writes nothing unless it is handed a whole record: when the command is
+A run into an SQLite store is written with the standard library's ``sqlite3``
+(:mod:`model.store.direct`), so the copy imports no SQLAlchemy at all; other stores, and
+any trouble, go through :class:`~model.store.Store`. The copy writes nothing unless it is
+handed a whole record: when the command is
 interrupted, fails or is killed, the pipe closes and the copy ends with nothing written.
 It runs in a session of its own with no terminal and none of the command's other files
 (an ``--out`` lock stays the command's alone), ignores Ctrl-C, and leaves with
 ``os._exit``. Every error comes back as the :class:`~model.errors.StoreError` the store
 raised (the file or server named, what to do), never as a traceback. Where there is no
-``fork``, or the process has SQLAlchemy or SQLite loaded already (``budgetsim`` called from
-Python), the store is opened in the command when it records.
+``fork``, or the process has SQLAlchemy loaded already (``budgetsim`` called from Python),
+the store is opened in the command when it records.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import sys
 from typing import Any
 
 from ..errors import StoreError, StoreLookupError
+from . import direct
 from .location import resolve_url
 
 #: The store's methods a command may hand over (each one transaction, returning a run id).
@@ -45,11 +49,11 @@ def _shown(url: str) -> str:
 
 
 def _store_code_loaded() -> bool:
-    """Whether this process has imported SQLAlchemy or SQLite already (``budgetsim`` called
-    from Python, a test). Then a fork gains nothing, and an open SQLite connection must not
-    cross a fork: SQLite shares its file handles and locks within a process, so the copy
-    would use the command's."""
-    return "sqlalchemy" in sys.modules or "sqlite3" in sys.modules
+    """Whether this process has imported SQLAlchemy already (``budgetsim`` called from
+    Python, a test), so may hold a store open. Then a fork gains little, and an open SQLite
+    connection must not cross a fork: SQLite shares its file handles and locks within a
+    process, so the copy would use the command's."""
+    return "sqlalchemy" in sys.modules
 
 
 class Recorder:
@@ -166,31 +170,43 @@ def _serve_forked(url: str, request_fd: int, reply_fd: int) -> int:
 
 
 def serve(url: str, requests, replies) -> int:
-    """Open the store, wait for one record on ``requests``, write it, answer on ``replies``."""
-    from .store import Store  # SQLAlchemy, here and not in the command
+    """Open the store, wait for one record on ``requests``, write it, answer on ``replies``.
+
+    A run into an SQLite store at this schema is written with ``sqlite3`` alone
+    (:mod:`model.store.direct`); anything else, or any SQLite error there, goes through
+    :class:`~model.store.Store` (SQLAlchemy), which also names the problem.
+    """
+    path = direct.sqlite_path(url)
+    plain = path is not None and direct.usable(path)
+    store, failure = None, None
+    if not plain:
+        store, failure = _open(url)
+    size = int.from_bytes(requests.read(8) or b"\0", "big")
+    request = requests.read(size) if size else b""
 
     def reply(answer: tuple) -> None:
         replies.write(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
         replies.flush()
 
-    store, failure = None, None
-    try:
-        store = Store.open(url)
-    except StoreError as exc:
-        failure = exc
-    except Exception as exc:  # noqa: BLE001 - any fault is the store's problem, said plainly
-        failure = StoreError(_shown(url), f"cannot be opened: {type(exc).__name__}: {exc}")
-    size = int.from_bytes(requests.read(8) or b"\0", "big")
-    request = requests.read(size) if size else b""
     try:
         if not request or len(request) != size:  # the command ended without handing a whole record over
             return 0
-        if failure is not None:
-            reply(("error", type(failure).__name__, failure.where, failure.rule))
-            return 1
         method, args, kwargs = pickle.loads(request)
         if method not in METHODS:
-            reply(("error", "StoreError", store.where, f"cannot record by {method!r}"))
+            reply(("error", "StoreError", _shown(url), f"cannot record by {method!r}"))
+            return 1
+        if plain and method == "record_run":
+            try:
+                run_id = direct.record_run(path, *args, **kwargs)
+            except Exception:  # noqa: BLE001 - nothing was written: the store says what is wrong, or writes it
+                pass
+            else:
+                reply(("ok", run_id, str(path)))
+                return 0
+        if store is None and failure is None:
+            store, failure = _open(url)
+        if failure is not None:
+            reply(("error", type(failure).__name__, failure.where, failure.rule))
             return 1
         try:
             run_id = getattr(store, method)(*args, **kwargs)
@@ -205,3 +221,15 @@ def serve(url: str, requests, replies) -> int:
     finally:
         if store is not None:
             store.close()
+
+
+def _open(url: str):
+    """(the store, None), or (None, the StoreError saying why it cannot be opened)."""
+    from .store import Store  # SQLAlchemy, here and not in the command
+
+    try:
+        return Store.open(url), None
+    except StoreError as exc:
+        return None, exc
+    except Exception as exc:  # noqa: BLE001 - any fault is the store's problem, said plainly
+        return None, StoreError(_shown(url), f"cannot be opened: {type(exc).__name__}: {exc}")

@@ -18,6 +18,7 @@ from ..results.result import Result
 from ..scenario.links import format_value
 from ..scenario.scenario import Scenario
 from ..scenario.text import scenario_to_files
+from ..version import __version__
 
 #: zlib level: level 1 packs the communities' 3.4 MB allocation CSV to 456 KB in 13 ms;
 #: level 6 to 367 KB in 38 ms (a run is recorded while the analyst waits).
@@ -83,6 +84,55 @@ def run_files(result: Result, extra_summary: Mapping[str, Any] | None = None,
     """The files ``budgetsim run --out`` writes for this result, by name, as text
     (``districts``: the scenario's table, for the names beside the ids)."""
     return render_result(result, extra_summary, extra_tables, districts=districts)
+
+
+#: Where a run was made.
+SOURCES = ("cli", "app", "api")
+
+
+def run_record(result: Result, scenario: Scenario, *, extra_summary: Mapping[str, Any] | None = None,
+               extra_tables: Mapping[str, Any] | None = None, source: str = "api",
+               duration_seconds: float | None = None, scenario_name: str | None = None,
+               files: Mapping[str, str] | None = None) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
+    """A solve's record before any SQL: the scenario's sha256, the ``runs`` row and the
+    ``run_files`` rows (compressed), as :meth:`~model.store.Store.record_run` writes them."""
+    files = dict(files) if files is not None else run_files(result, extra_summary, extra_tables, scenario.districts)
+    summary = json.loads(files["summary.json"])
+    figures = headline(summary)
+    provenance = result.provenance
+    row = {
+        "kind": "run", "status": str(result.status.value), "overrides": provenance["overrides"],
+        "solver": str(provenance["solver"]), "solver_version": str(provenance["solver_version"]),
+        "ceiling_yuan": figures["ceiling_yuan"], "transfers_yuan": figures["transfers_yuan"],
+        "missing_hard_yuan": summary["missing_yuan_total"] or 0.0, "headline": figures,
+        "duration_seconds": float(duration_seconds if duration_seconds is not None else provenance["solve_seconds"]),
+    }
+    return finish_record(scenario, row, files, source, scenario_name, provenance.get("scenario_sha256"))
+
+
+def finish_record(scenario: Scenario, row: dict[str, Any], files: Mapping[str, str], source: str,
+                  scenario_name: str | None, sha: str | None = None
+                  ) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
+    """A run's row completed with what every record says (scenario, versions, who, where,
+    when), and its files compressed: (sha256, row, file rows)."""
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
+    sha = sha or scenario.sha256()  # a result's provenance has it already
+    row = {**row, "scenario_sha256": sha, "scenario_name": scenario_name or scenario.name,
+           "title": scenario.title, "budgetsim_version": __version__,
+           "python_version": platform.python_version(), "host": host(), "username": user(),
+           "source": source, "created_at": now()}
+    packed = [{"name": name, "data": pack(text), "size": len(text.encode("utf-8"))} for name, text in files.items()]
+    return sha, row, packed
+
+
+def scenario_row(scenario: Scenario, sha: str) -> dict[str, Any]:
+    """The ``scenarios`` row that keeps ``scenario``'s content (once, by its sha256)."""
+    if scenario.sha256() != sha:
+        raise ValueError(f"the scenario given (sha256 {scenario.sha256()[:12]}) is not the one of the "
+                         f"result (sha256 {sha[:12]})")
+    return {"sha256": sha, "title": scenario.title, "created_at": now(), "created_by": user(),
+            "files": pack_files(scenario_contents(scenario))}
 
 
 def headline(summary: Mapping[str, Any]) -> dict[str, Any]:

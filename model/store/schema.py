@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-#: The Alembic revision these tables match (``migrations/versions``; a test checks it).
-HEAD = "0002"
+from .location import HEAD  # the Alembic revision these tables match
+
+__all__ = ["HEAD", "metadata", "scenarios", "scenario_names", "runs", "run_files", "run_labels"]
 
 metadata = sa.MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_name)s",

@@ -15,7 +15,6 @@ import datetime
 import json
 import math
 import os
-import platform
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,6 @@ from ..io import text_reader, write_files
 from ..results.result import Result
 from ..results.stored import result_from_files
 from ..scenario.scenario import Scenario, load_scenario_texts
-from ..version import __version__
 from . import engine as engines
 from . import records
 from .location import resolve_url
@@ -41,7 +39,7 @@ LIST_COLUMNS = ("id", "created_at", "kind", "scenario_name", "title", "status", 
 #: Batch output files larger than this are only pointed to, not copied into the store.
 MAX_COPIED_BYTES = 64 * 2**20
 LABEL_KINDS = ("note", "presented")
-SOURCES = ("cli", "app", "api")
+SOURCES = records.SOURCES
 
 
 @dataclass(frozen=True)
@@ -178,11 +176,7 @@ class Store:
         """Store the scenario's content once (by its sha256); a second copy is never made."""
         if connection.execute(sa.select(scenarios.c.sha256).where(scenarios.c.sha256 == sha)).first():
             return
-        if scenario.sha256() != sha:
-            raise ValueError(f"the scenario given (sha256 {scenario.sha256()[:12]}) is not the one of the "
-                             f"result (sha256 {sha[:12]})")
-        row = {"sha256": sha, "title": scenario.title, "created_at": records.now(), "created_by": records.user(),
-               "files": records.pack_files(records.scenario_contents(scenario))}
+        row = records.scenario_row(scenario, sha)
         dialect = connection.dialect.name
         if dialect in ("sqlite", "postgresql"):  # another writer may have stored it meanwhile
             insert = (sa.dialects.sqlite.insert if dialect == "sqlite" else sa.dialects.postgresql.insert)(scenarios)
@@ -297,19 +291,9 @@ class Store:
         ``files`` are those files already rendered (``model.io.render_result``), to
         render them once when they are also written to disk.
         """
-        files = (dict(files) if files is not None
-                 else records.run_files(result, extra_summary, extra_tables, scenario.districts))
-        summary = json.loads(files["summary.json"])
-        figures = records.headline(summary)
-        provenance = result.provenance
-        row = {
-            "kind": "run", "status": str(result.status.value), "overrides": provenance["overrides"],
-            "solver": str(provenance["solver"]), "solver_version": str(provenance["solver_version"]),
-            "ceiling_yuan": figures["ceiling_yuan"], "transfers_yuan": figures["transfers_yuan"],
-            "missing_hard_yuan": summary["missing_yuan_total"] or 0.0, "headline": figures,
-            "duration_seconds": float(duration_seconds if duration_seconds is not None else provenance["solve_seconds"]),
-        }
-        return self._record(scenario, row, files, source, scenario_name, provenance.get("scenario_sha256"))
+        return self._write_record(scenario, *records.run_record(
+            result, scenario, extra_summary=extra_summary, extra_tables=extra_tables, source=source,
+            duration_seconds=duration_seconds, scenario_name=scenario_name, files=files))
 
     def record_batch(self, kind: str, scenario: Scenario, summary: Mapping[str, Any], outputs: list[Path], *,
                      solver: str = "highs", solver_version: str = "", duration_seconds: float = 0.0,
@@ -331,15 +315,9 @@ class Store:
 
     def _record(self, scenario: Scenario, row: dict[str, Any], files: Mapping[str, str], source: str,
                 scenario_name: str | None, sha: str | None = None) -> int:
-        if source not in SOURCES:
-            raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
-        sha = sha or scenario.sha256()  # a result's provenance has it already
-        row = {**row, "scenario_sha256": sha, "scenario_name": scenario_name or scenario.name,
-               "title": scenario.title, "budgetsim_version": __version__,
-               "python_version": platform.python_version(), "host": records.host(), "username": records.user(),
-               "source": source, "created_at": records.now()}
-        packed = [{"name": name, "data": records.pack(text), "size": len(text.encode("utf-8"))}
-                  for name, text in files.items()]
+        return self._write_record(scenario, *records.finish_record(scenario, row, files, source, scenario_name, sha))
+
+    def _write_record(self, scenario: Scenario, sha: str, row: dict[str, Any], packed: list[dict[str, Any]]) -> int:
         with self._write() as connection:
             self._keep_content(connection, scenario, sha)
             run_id = connection.execute(runs.insert().values(**row)).inserted_primary_key[0]
