@@ -10,6 +10,7 @@ stored as a text cell with Excel's own quote prefix (:func:`safe_table`).
 from __future__ import annotations
 
 import io
+import math
 import re
 import zipfile
 from collections.abc import Mapping
@@ -68,7 +69,7 @@ def safe_table(frame: pd.DataFrame) -> pd.DataFrame:
 
     Returns ``frame`` itself when nothing needs changing.
     """
-    columns = [c for c in frame.columns if frame[c].dtype == object or isinstance(frame[c].dtype, pd.StringDtype)]
+    columns = [c for c, dtype in frame.dtypes.items() if dtype == object or isinstance(dtype, pd.StringDtype)]
     # Each distinct text once: id and name columns repeat a few values over many rows
     # (1,380 communities over a 34,500-row allocation).
     distinct = {c: _distinct(frame[c]) for c in columns}
@@ -94,10 +95,11 @@ def with_district_names(frame: pd.DataFrame, districts: pd.DataFrame) -> pd.Data
         return frame
     zh = districts["name_zh"].to_dict() | {"city": "全市"}
     en = districts["name_en"].to_dict() | {"city": "City"}
-    out = frame.copy()
-    position = list(out.columns).index("district") + 1
-    out.insert(position, "name_zh", out["district"].map(zh))
-    out.insert(position + 1, "name_en", out["district"].map(en))
+    ids = frame["district"].tolist()
+    position = list(frame.columns).index("district") + 1
+    out = frame.copy(deep=False)  # the caller's frame is left as it was; its columns are not copied
+    out.insert(position, "name_zh", [zh.get(i, math.nan) for i in ids])
+    out.insert(position + 1, "name_en", [en.get(i, math.nan) for i in ids])
     return out
 
 
