@@ -39,6 +39,7 @@ from .report import (
     format_sensitivity,
     format_summary,
 )
+from .national import NATIONAL_COMMANDS, add_national_commands
 from .store_commands import STORE_COMMANDS, add_store_commands, db_arg, open_store_early, record, record_args
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -116,6 +117,7 @@ def _parser() -> argparse.ArgumentParser:
                         description="List the dotted keys --set accepts, with type, unit and meaning.")
     _add_batch_commands(commands, scenario_args)
     add_store_commands(commands)
+    add_national_commands(commands)
     return parser
 
 
@@ -159,6 +161,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return BATCH_COMMANDS[args.command](args)
         if args.command in STORE_COMMANDS:
             return STORE_COMMANDS[args.command](args)
+        if args.command in NATIONAL_COMMANDS:
+            return NATIONAL_COMMANDS[args.command](args)
         return _run(args)
     except ScenarioError as exc:
         print(f"budgetsim: invalid input ({len(exc.problems)} problem"

@@ -1,0 +1,52 @@
+"""``budgetsim generate``: a national-scale scenario (N communities) written from a seed.
+
+The scenario is drawn by :func:`model.scenario.national.generate` (the seed scenario's
+per-committee distributions, cited and marked as assumptions) and written whole into
+``--out`` (the TOML file and its two tables; a folder is replaced only when all are
+written).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..errors import Problem, ScenarioError
+from ..io import write_files
+from ..scenario.national import MAX_COMMUNITIES, MIN_COMMUNITIES, generate
+
+
+def add_national_commands(commands) -> None:
+    """The ``generate`` command's parser."""
+    gen = commands.add_parser(
+        "generate", help="write a national-scale scenario of N communities drawn from a seed",
+        description="Draw N communities (residents' committees) in districts of about 40 and up to 31 "
+                    "provinces, with the per-committee distributions of tianjin-2006-communities.toml, "
+                    "reproducibly from --seed, and write national.toml, national-districts.csv and "
+                    "national-communities.csv into --out. Run it with `budgetsim run DIR/national.toml`.")
+    gen.add_argument("--communities", type=int, required=True, metavar="N",
+                     help=f"number of communities ({MIN_COMMUNITIES:,} to {MAX_COMMUNITIES:,})")
+    gen.add_argument("--seed", type=int, default=1, metavar="S", help="seed of the draws (default 1)")
+    gen.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for the scenario files")
+    gen.add_argument("--name", default="national", metavar="NAME",
+                     help="file name stem (default: national -> national.toml)")
+
+
+def generate_command(args: argparse.Namespace) -> int:
+    problems = []
+    if not MIN_COMMUNITIES <= args.communities <= MAX_COMMUNITIES:
+        problems.append(Problem("--communities", str(args.communities),
+                                f"must be {MIN_COMMUNITIES:,} to {MAX_COMMUNITIES:,}"))
+    if args.seed < 0:
+        problems.append(Problem("--seed", str(args.seed), "must be 0 or more"))
+    if not args.name.replace("-", "").replace("_", "").isalnum():
+        problems.append(Problem("--name", args.name, "must be letters, digits, - or _"))
+    if problems:
+        raise ScenarioError(problems)
+    files = generate(args.communities, args.seed, name=args.name)
+    write_files(args.out, files)
+    print(f"wrote {args.out / (args.name + '.toml')} ({args.communities:,} communities, seed {args.seed})")
+    return 0
+
+
+NATIONAL_COMMANDS = {"generate": generate_command}
