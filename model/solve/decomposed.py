@@ -55,6 +55,9 @@ from .stages import STAGES, LPSolution, fixing_slack
 GAP = 1e-9
 #: Pricing rounds per stage before the solve gives up (raises).
 MAX_ROUNDS = 500
+#: Price per yuan of a ceiling in the first round of the first stage solved: above any
+#: scaled cost a yuan can earn (1), so each district answers with the least city money.
+PROHIBITIVE = 10.0
 #: Cost of a yuan of linking row broken by the master's artificial columns (objectives
 #: are scaled to a largest cost of 1 per yuan, so a real price is orders smaller).
 BIG_M = 1e6
@@ -72,6 +75,7 @@ class _Master:
     n_groups: int
     owners: list[tuple[int, int]] = field(default_factory=list)  # (group, proposal) of each column
     first_proposal_col: int = 0
+    art_bounds: np.ndarray = field(default_factory=lambda: np.zeros(0))  # bound of each artificial's row
 
 
 class DecomposedSolver:
@@ -112,7 +116,7 @@ class DecomposedSolver:
             # (what the row fixing a zero optimum says); proven if the soft stage is feasible.
             t0 = time.perf_counter()
             runner.hold_at_zero(hard_cols)
-            result = self._stage(split, runner, scaled, SOFT, [], proposals, artificial_ok=False)
+            result = self._stage(split, runner, scaled, SOFT, [], proposals, artificial_ok=False, first=True)
             if result is not None:
                 skipped = True
                 self.stats["hard_stages_skipped"] += 1
@@ -129,7 +133,7 @@ class DecomposedSolver:
             # skipped hard stage stays held at zero in the districts instead.
             fixing = [(j, (v + fixing_slack(v, tolerance)) / scales[j]) for j, v in enumerate(values)
                       if not (skipped and j == HARD)]
-            x, duals = self._stage(split, runner, scaled, k, fixing, proposals, artificial_ok=True)
+            x, duals = self._stage(split, runner, scaled, k, fixing, proposals, artificial_ok=True, first=k == HARD)
             values.append(float(costs[k] @ x))
             solved[STAGES[k]] = (values[k], duals * scales[k], time.perf_counter() - t0)
         runner.close()
@@ -140,7 +144,7 @@ class DecomposedSolver:
                           stage_seconds={s: t for s, (_, _, t) in solved.items()})
 
     # --- one stage ----------------------------------------------------------------
-    def _stage(self, split, runner, scaled, k, fixing, proposals, artificial_ok):
+    def _stage(self, split, runner, scaled, k, fixing, proposals, artificial_ok, first):
         """Stage ``k`` by column generation: (x, scaled row duals), or None when the
         hard stage was taken as zero and the master needs its artificial columns."""
         link = split.link_matrix  # linking rows x columns (CSR)
@@ -148,7 +152,10 @@ class DecomposedSolver:
         n_link = n_ceiling + len(fixing)
         lower = np.concatenate([split.link_lower, np.full(len(fixing), -np.inf)])
         upper = np.concatenate([split.link_upper, [b for _, b in fixing]])
-        master = self._master(n_link, split.n_groups, lower, upper)
+        # Artificial columns on the ceilings only, for the first stage solved (no proposals
+        # yet): later stages start from the proposals of the one before, whose optimum
+        # satisfies every linking row, the new fixing row included.
+        master = self._master(n_link, split.n_groups, lower, upper, n_ceiling if first else 0)
         c = scaled[k]
         fix_costs = [scaled[j] for j, _ in fixing]
 
@@ -167,10 +174,13 @@ class DecomposedSolver:
         for g in range(split.n_groups):
             for j in range(len(proposals[g])):
                 add(g, j)
-        # Prices to start from: the master's when every district has a proposal, else none
-        # (each district's best alone) -- and every district's answer is then taken.
-        started = all(proposals)
-        y, conv = self._solve_master(master) if started else (np.zeros(n_link), None)
+        # Prices to start from: the master's when every district has a proposal; else a
+        # prohibitive price of transfers (each district's answer with the least city money,
+        # the start that keeps the ceilings if any does), every answer then taken.
+        if first:
+            y, conv = np.concatenate([np.full(n_ceiling, -PROHIBITIVE), np.zeros(len(fixing))]), None
+        else:
+            y, conv = self._solve_master(master)
         for _ in range(MAX_ROUNDS):
             self.stats["rounds"] += 1
             cost = c - link.T @ y[:n_ceiling]
@@ -179,6 +189,7 @@ class DecomposedSolver:
             answers = runner.solve_all(cost)
             self.stats["district_solves"] += split.n_groups
             added, bound_gap = 0, 0.0
+            conv_before = conv is not None
             before = master.highs.getInfo().objective_function_value if conv is not None else np.inf
             for g, (x_part, objective) in enumerate(answers.results):
                 reduced = objective - conv[g] if conv is not None else -np.inf
@@ -193,22 +204,23 @@ class DecomposedSolver:
                 y, conv = self._solve_master(master)
             # The Lagrangian bound (master objective less the reduced costs) meets the
             # master's objective: no proposal can lower it further.
-            artificial = float(np.asarray(master.highs.getSolution().col_value)[: master.first_proposal_col].sum())
+            artificial = float(np.asarray(master.highs.getSolution().col_value)[: master.first_proposal_col].sum()) \
+                if master.first_proposal_col else 0.0
             if _DEBUG:
                 print(f"stage {k + 1} round {_}: added {added}, master {before:.10g}, gap {bound_gap:.4g}, "
                       f"artificial {artificial:.4g}")
-            if added == 0 or (bound_gap <= GAP * max(1.0, abs(before)) and artificial == 0.0):
+            if added == 0 or (conv_before and bound_gap <= GAP * max(1.0, abs(before)) and artificial <= 1e-6):
                 break
         else:
             raise SolveError(f"the decomposed solve did not converge in {MAX_ROUNDS} rounds "
                              f"(stage {k + 1}, {STAGES[k].value})")
         solution = master.highs.getSolution()
         mu = np.asarray(solution.col_value)
-        if np.any(mu[: master.first_proposal_col] > 1e-9 * max(1.0, float(np.abs(upper[np.isfinite(upper)]).max(
-                initial=1.0)))):
+        if np.any(mu[: master.first_proposal_col] > 1e-7 * np.maximum(1.0, np.abs(master.art_bounds))):
             if not artificial_ok:
-                return None  # the linking rows cannot hold without missing money: the hard stage is needed
-            raise SolveError(f"the decomposed solve's master needs its artificial columns at stage {k + 1}")
+                return None  # the ceilings cannot hold without missing money: the hard stage is needed
+            raise SolveError(f"the decomposed solve's master breaks a ceiling at stage {k + 1} "
+                             f"({STAGES[k].value}): no allocation of the districts keeps it")
         x = np.zeros(split.n_cols)
         for (g, j), w in zip(master.owners, mu[master.first_proposal_col:]):
             if w > 0:
@@ -218,7 +230,7 @@ class DecomposedSolver:
         duals[split.link_rows] = np.asarray(solution.row_dual)[:n_ceiling]
         return x, duals
 
-    def _master(self, n_link, n_groups, lower, upper) -> _Master:
+    def _master(self, n_link, n_groups, lower, upper, n_artificial_rows) -> _Master:
         import highspy
 
         highs = QuietHighs()
@@ -227,18 +239,22 @@ class DecomposedSolver:
         highs.addRows(rows_lower.size, rows_lower, rows_upper, 0, np.array([], dtype=np.int32),
                       np.array([], dtype=np.int32), np.array([]))
         # Artificial columns: break a linking row at a cost no real price reaches.
-        n_art = 0
-        for r in range(n_link):
+        n_art, bounds = 0, []
+        for r in range(n_artificial_rows):
             for sign, bound in ((-1.0, upper[r]), (1.0, lower[r])):
                 if np.isfinite(bound):
+                    bounds.append(bound)
                     highs.addCols(1, np.array([BIG_M]), np.array([0.0]), np.array([np.inf]), 1,
                                   np.array([0], dtype=np.int32), np.array([r], dtype=np.int32), np.array([sign]))
                     n_art += 1
-        return _Master(highs=highs, n_link=n_link, n_groups=n_groups, first_proposal_col=n_art)
+        return _Master(highs=highs, n_link=n_link, n_groups=n_groups, first_proposal_col=n_art,
+                       art_bounds=np.asarray(bounds, dtype=float))
 
     @staticmethod
     def _solve_master(master: _Master) -> tuple[np.ndarray, np.ndarray]:
         """Solve the master: the duals of the linking rows and of the convexity rows."""
+        if not run_optimal(master.highs):
+            master.highs.clearSolver()  # a warm start gone astray: the master again from scratch
         if not run_optimal(master.highs):
             raise SolveError("the decomposed solve's master LP ended with status "
                              f"{master.highs.modelStatusToString(master.highs.getModelStatus())}")
