@@ -39,7 +39,7 @@ from .report import (
     format_sensitivity,
     format_summary,
 )
-from .national import NATIONAL_COMMANDS, add_national_commands
+from .national import NATIONAL_COMMANDS, add_method_args, add_national_commands, district_runner
 from .store_commands import STORE_COMMANDS, add_store_commands, db_arg, open_store_early, record, record_args
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -76,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, metavar="DIR",
                      help="write summary.json, allocation.csv and the other tables into DIR")
     run.add_argument("--write-lp", type=Path, metavar="FILE", help="write the final-stage LP to FILE")
+    add_method_args(run)
     run.add_argument("--no-status-quo", action="store_true",
                      help="skip the no-transfer baseline (faster; summary omits status_quo_compliance)")
     run.add_argument("--sensitivity", action="store_true",
@@ -223,8 +224,9 @@ def _run(args: argparse.Namespace) -> int:
     _warn(scenario)
     if args.sensitivity and args.solver != SolverName.HIGHS.value:
         raise ScenarioError([Problem("--sensitivity", "", "needs --solver highs (CBC reports no reliable duals)")])
-    result = solve(scenario, solver=args.solver, write_lp=args.write_lp,
-                   status_quo=not args.no_status_quo)
+    with district_runner(args) as runner:
+        result = solve(scenario, solver=args.solver, write_lp=args.write_lp,
+                       status_quo=not args.no_status_quo, method=args.method, runner=runner)
     print(format_summary(result))
     extra_summary: dict = {}
     extra_tables: dict = {}

@@ -9,8 +9,10 @@ written).
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 
+from ..constants import DECOMPOSE_FROM, Method
 from ..errors import Problem, ScenarioError
 from ..io import write_files
 from ..scenario.national import MAX_COMMUNITIES, MIN_COMMUNITIES, generate
@@ -30,6 +32,31 @@ def add_national_commands(commands) -> None:
     gen.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for the scenario files")
     gen.add_argument("--name", default="national", metavar="NAME",
                      help="file name stem (default: national -> national.toml)")
+
+
+def add_method_args(p: argparse.ArgumentParser) -> None:
+    """``--method`` (and ``--dask`` for the districts' LPs) on ``run``."""
+    p.add_argument("--method", choices=[m.value for m in Method], default=Method.AUTO.value,
+                   help="monolithic: the whole LP per stage; decomposed: the same stages by district "
+                        "(Dantzig-Wolfe, same optima, for national scale); auto (default): decomposed "
+                        f"from {DECOMPOSE_FROM:,} communities on when the scenario has no equity term")
+    p.add_argument("--dask", metavar="ADDRESS", default=None,
+                   help="solve the districts' LPs of a decomposed solve on this Dask scheduler "
+                        "(tcp://host:8786); needs --method decomposed")
+
+
+@contextlib.contextmanager
+def district_runner(args: argparse.Namespace):
+    """Where a decomposed solve runs its districts' LPs: here (None) or on ``--dask``."""
+    if getattr(args, "dask", None) is None:
+        yield None
+        return
+    if args.method != Method.DECOMPOSED.value:
+        raise ScenarioError([Problem("--dask", args.dask, "needs --method decomposed (a whole LP is one solve)")])
+    from ..batch.districts import DaskDistricts
+
+    with DaskDistricts(args.dask) as runner:
+        yield runner
 
 
 def generate_command(args: argparse.Namespace) -> int:

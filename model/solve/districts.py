@@ -24,11 +24,11 @@ from ..errors import SolveError
 from ..formulation.lp import LinearProgram
 from .highs import QuietHighs, run_optimal
 
-#: The districts' LPs are solved to a dual feasibility of 1e-9 (HiGHS: 1e-7): their costs
+#: The districts' LPs are solved to a dual feasibility of 1e-10 (HiGHS: 1e-7): their costs
 #: (points per yuan, less the master's prices) go down to 1e-6 of the largest, and at
 #: 1e-7 HiGHS stopped 0.03-0.2 scaled points short of each district's optimum, which
 #: left the master 4e-6 short of the monolithic optimum on 1,380 communities.
-TOLERANCES = {"dual_feasibility_tolerance": 1e-9}
+TOLERANCES = {"dual_feasibility_tolerance": 1e-10}
 # HiGHS's simplex_strategy value of the primal simplex.
 SIMPLEX_PRIMAL = 4
 
@@ -129,7 +129,10 @@ def _new_instance(block: GroupBlock):
 def solve_block(highs, block: GroupBlock, cost: np.ndarray, first: bool, name: str
                 ) -> tuple[np.ndarray, float, np.ndarray]:
     """One group's LP at ``cost`` (its columns' costs): values, objective, row duals."""
-    highs.changeColsCost(block.columns.size, np.arange(block.columns.size, dtype=np.int32), cost)
+    # Each district's costs scaled to a largest of 1 (the optimum is the same): HiGHS's
+    # tolerances are absolute, and a district's largest price can be far below the LP's.
+    scale = float(np.abs(cost).max()) or 1.0
+    highs.changeColsCost(block.columns.size, np.arange(block.columns.size, dtype=np.int32), cost / scale)
     if not run_optimal(highs):
         highs.clearSolver()  # a warm start gone astray: the same LP again from scratch
         if not run_optimal(highs):
@@ -140,7 +143,7 @@ def solve_block(highs, block: GroupBlock, cost: np.ndarray, first: bool, name: s
         highs.setOptionValue("simplex_strategy", SIMPLEX_PRIMAL)
     solution = highs.getSolution()
     x = np.asarray(solution.col_value, dtype=float)
-    return x, float(cost @ x), np.asarray(solution.row_dual, dtype=float)
+    return x, float(cost @ x), scale * np.asarray(solution.row_dual, dtype=float)
 
 
 @dataclass
@@ -161,10 +164,12 @@ class DistrictLPs:
         self._highs: list = []
         self._solved: list[bool] = []
 
-    def start(self, split: Split) -> None:
+    def start(self, split) -> None:
+        """Pass every group's block to its own HiGHS instance (``split``: a :class:`Split`
+        or anything with its ``blocks``)."""
         self.split = split
         self._highs = [_new_instance(b) for b in split.blocks]
-        self._solved = [False] * split.n_groups
+        self._solved = [False] * len(split.blocks)
 
     def _name(self, g: int) -> str:
         return f"district {self.names[g]}" if self.names else f"district #{g}"
