@@ -26,7 +26,7 @@ from ..batch.parallel import DASK_TIMEOUT, WorkerError
 from ..constants import DEFAULT_CHUNK, SolverName, Status
 from ..errors import Interrupted, OutputError, Problem, ScenarioError, SolveError, StoreError, StoreLookupError
 from ..export import csv_text, with_district_names
-from ..io import output_lock, render_result, write_csv, write_files, write_folder
+from ..io import output_lock, render_parquet, render_result, write_csv, write_files, write_folder
 from ..pipeline import solve
 from ..scenario.limits import plausibility_warnings
 from ..scenario.scenario import load_scenario
@@ -39,7 +39,8 @@ from .report import (
     format_sensitivity,
     format_summary,
 )
-from .national import NATIONAL_COMMANDS, add_method_args, add_national_commands, district_runner
+from .national import (NATIONAL_COMMANDS, add_method_args, add_national_commands, add_scale_args, district_runner,
+                       scale_bench_command, table_format)
 from .store_commands import STORE_COMMANDS, add_store_commands, db_arg, open_store_early, record, record_args
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -224,6 +225,7 @@ def _run(args: argparse.Namespace) -> int:
     _warn(scenario)
     if args.sensitivity and args.solver != SolverName.HIGHS.value:
         raise ScenarioError([Problem("--sensitivity", "", "needs --solver highs (CBC reports no reliable duals)")])
+    parquet = table_format(args, scenario) == "parquet"
     with district_runner(args) as runner:
         result = solve(scenario, solver=args.solver, write_lp=args.write_lp,
                        status_quo=not args.no_status_quo, method=args.method, runner=runner)
@@ -242,9 +244,10 @@ def _run(args: argparse.Namespace) -> int:
         extra_summary["sensitivity"] = analysis.summary()
         extra_tables.update(analysis.tables())
     files = (render_result(result, extra_summary, extra_tables, districts=scenario.districts)
-             if args.out or not args.no_record else {})
+             if (args.out and not parquet) or not args.no_record else {})
     if args.out:
-        written = write_files(args.out, files)
+        written = write_files(args.out, render_parquet(result, extra_summary, extra_tables, scenario.districts)
+                              if parquet else files)
         print(f"\nwrote {', '.join(str(p) for p in written)}")
     if args.write_lp:
         print(f"wrote {args.write_lp}")
@@ -339,6 +342,7 @@ def _add_batch_commands(commands, scenario_args) -> None:
     bench.add_argument("--mc-draws", type=int, default=2000, metavar="N",
                        help="Monte Carlo draws for the peak-memory figure (default 2,000)")
     bench.add_argument("--skip-communities", action="store_true", help="skip the 1,380-community solve")
+    add_scale_args(bench)
 
 
 def _progress(args: argparse.Namespace, total: int, unit: str):
@@ -415,6 +419,8 @@ def _montecarlo(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from ..batch.bench import run_bench
 
+    if args.scale is not None:
+        return scale_bench_command(args)
     for name in ("points", "grid", "cbc_points", "repeat", "jobs", "mc_draws"):
         if getattr(args, name) < 1:
             raise ScenarioError([Problem(f"--{name.replace('_', '-')}", str(getattr(args, name)),

@@ -43,6 +43,16 @@ def add_method_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dask", metavar="ADDRESS", default=None,
                    help="solve the districts' LPs of a decomposed solve on this Dask scheduler "
                         "(tcp://host:8786); needs --method decomposed")
+    p.add_argument("--format", choices=["auto", "csv", "parquet"], default="auto",
+                   help="tables of --out: CSV or Parquet (columnar, pyarrow); auto (default): Parquet "
+                        f"from {DECOMPOSE_FROM:,} communities on, CSV below")
+
+
+def table_format(args: argparse.Namespace, scenario) -> str:
+    """``--format``: csv or parquet; auto is Parquet from ``DECOMPOSE_FROM`` communities on."""
+    if args.format != "auto":
+        return args.format
+    return "parquet" if len(scenario.unit_table) >= DECOMPOSE_FROM else "csv"
 
 
 @contextlib.contextmanager
@@ -57,6 +67,25 @@ def district_runner(args: argparse.Namespace):
 
     with DaskDistricts(args.dask) as runner:
         yield runner
+
+
+def add_scale_args(bench: argparse.ArgumentParser) -> None:
+    """``bench --scale N`` (the national-scale solve) and its options."""
+    bench.add_argument("--scale", type=int, default=None, metavar="N",
+                       help="instead of the batch figures: generate N communities and time the decomposed "
+                            "solve (median of --repeat), the result tables (Parquet, CSV) and peak memory")
+    bench.add_argument("--monolithic", action="store_true",
+                       help="with --scale: also solve the whole LP once and compare the optima")
+
+
+def scale_bench_command(args: argparse.Namespace) -> int:
+    from ..batch.national_bench import run_national_bench
+
+    if not MIN_COMMUNITIES <= args.scale <= MAX_COMMUNITIES:
+        raise ScenarioError([Problem("--scale", str(args.scale), f"must be {MIN_COMMUNITIES:,} to {MAX_COMMUNITIES:,}")])
+    for line in run_national_bench(args.scale, repeat=args.repeat, monolithic=args.monolithic):
+        print(line, flush=True)
+    return 0
 
 
 def generate_command(args: argparse.Namespace) -> int:
