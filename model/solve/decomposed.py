@@ -61,9 +61,10 @@ PROHIBITIVE = 10.0
 #: Cost of a yuan of linking row broken by the master's artificial columns (objectives
 #: are scaled to a largest cost of 1 per yuan, so a real price is orders smaller).
 BIG_M = 1e6
+#: Weight of the best-bound prices in the smoothed prices (Wentges smoothing). Off:
+#: measured on 1,380 communities, 0.5 and 0.7 took 44 and 52 pricing rounds against 38.
+SMOOTHING = 0.0
 HARD, SOFT = 0, 1
-import os
-_DEBUG = bool(os.environ.get("BUDGETSIM_DW_DEBUG"))
 
 
 @dataclass
@@ -72,7 +73,6 @@ class _Master:
 
     highs: object
     n_link: int
-    n_groups: int
     owners: list[tuple[int, int]] = field(default_factory=list)  # (group, proposal) of each column
     first_proposal_col: int = 0
     art_bounds: np.ndarray = field(default_factory=lambda: np.zeros(0))  # bound of each artificial's row
@@ -86,7 +86,9 @@ class DecomposedSolver:
     runner : optional
         Where the districts' LPs are solved: ``None`` (this process) or an object
         with the interface of :class:`~model.solve.districts.DistrictLPs` (e.g. the
-        Dask runner of :mod:`model.batch.parallel`).
+        Dask runner of :mod:`model.batch.districts`).
+    names : list of str, optional
+        The districts' ids, for error messages.
     """
 
     def __init__(self, runner=None, names: list[str] | None = None):
@@ -94,19 +96,24 @@ class DecomposedSolver:
         self.names = names
         self.stats: dict[str, int] = {"rounds": 0, "proposals": 0, "district_solves": 0,
                                       "hard_stages_skipped": 0}
+        #: Per pricing round: (stage position, proposals added, master objective before
+        #: them, their reduced costs' sum, artificial money in the master).
+        self.trace: list[tuple[int, int, float, float, float]] = []
 
     def solve(self, lp: LinearProgram, groups: np.ndarray, tolerance: float = 1e-7,
               stages: int = len(STAGES)) -> LPSolution:
         """The first ``stages`` stages of ``lp``; ``groups[c]`` is column c's district (0..G-1)."""
         started = time.perf_counter()
         split = split_by_group(lp, groups)
+        self._links = {}
         costs = [lp.objective(s) for s in STAGES]
         scales = [float(np.abs(c).max()) or 1.0 for c in costs]
         scaled = [c / s for c, s in zip(costs, scales)]
         runner = self.runner if self.runner is not None else DistrictLPs(names=self.names)
         runner.start(split)
         hard_cols = np.flatnonzero(costs[HARD])
-        proposals: list[list[np.ndarray]] = [[] for _ in range(split.n_groups)]
+        # Each district's proposals: (values of its columns, profile; see _stage).
+        proposals: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(split.n_groups)]
         solved: dict[Stage, tuple[float, np.ndarray, float]] = {}
         values: list[float] = []
         x = np.zeros(lp.n_cols)
@@ -146,70 +153,95 @@ class DecomposedSolver:
     # --- one stage ----------------------------------------------------------------
     def _stage(self, split, runner, scaled, k, fixing, proposals, artificial_ok, first):
         """Stage ``k`` by column generation: (x, scaled row duals), or None when the
-        hard stage was taken as zero and the master needs its artificial columns."""
-        link = split.link_matrix  # linking rows x columns (CSR)
+        hard stage was taken as zero and the master needs its artificial columns.
+
+        Each proposal is kept with its *profile*: every stage's (scaled) cost of it and
+        its use of each ceiling row, so the master of any stage is written from the
+        profiles. Prices are smoothed (Wentges): each round prices the districts at
+        ``SMOOTHING`` x the prices of the best Lagrangian bound so far plus the rest x
+        the master's duals, which damps the master's swings; a round whose answers do not
+        improve the master at its own duals is followed by one at the master's duals, and
+        the stage ends when those give no improving proposal or when the master's
+        objective is within :data:`GAP` of the best bound."""
+        link = split.link_matrix  # ceiling rows x columns (CSR)
         n_ceiling = link.shape[0]
         n_link = n_ceiling + len(fixing)
         lower = np.concatenate([split.link_lower, np.full(len(fixing), -np.inf)])
         upper = np.concatenate([split.link_upper, [b for _, b in fixing]])
-        # Artificial columns on the ceilings only, for the first stage solved (no proposals
-        # yet): later stages start from the proposals of the one before, whose optimum
-        # satisfies every linking row, the new fixing row included.
+        # Artificial columns on the ceilings only, for the first stage solved: later
+        # stages start from the proposals of the one before, whose optimum satisfies
+        # every linking row, the new fixing row included.
         master = self._master(n_link, split.n_groups, lower, upper, n_ceiling if first else 0)
-        c = scaled[k]
-        fix_costs = [scaled[j] for j, _ in fixing]
+        # Profile columns of this stage's master: cost of stage k, ceiling uses, fixed stages' costs.
+        pick = [k, *(len(STAGES) + r for r in range(n_ceiling)), *(j for j, _ in fixing)]
+        bound = np.where(np.isfinite(upper), upper, 0.0)
 
-        def add(g: int, j: int) -> None:
-            """Proposal j of district g as a master column: its stage cost, its use of each
-            linking row, 1 in its district's convexity row."""
-            cols, x_part = split.columns[g], proposals[g][j]
-            coeff = np.concatenate([link[:, cols] @ x_part, [f[cols] @ x_part for f in fix_costs]])
-            nz = np.flatnonzero(coeff)
-            index = np.concatenate([nz, [n_link + g]]).astype(np.int32)
-            value = np.concatenate([coeff[nz], [1.0]])
-            master.highs.addCols(1, np.array([float(c[cols] @ x_part)]), np.array([0.0]), np.array([np.inf]),
-                                 index.size, np.array([0], dtype=np.int32), index, value)
-            master.owners.append((g, j))
+        def add(batch: list[tuple[int, int]]) -> None:
+            """Proposals ``(district, j)`` as master columns: stage cost, use of each
+            linking row, 1 in the district's convexity row."""
+            if not batch:
+                return
+            starts, index, value, cost = [], [], [], []
+            for g, j in batch:
+                profile = proposals[g][j][1][pick]
+                use = profile[1:]
+                nz = np.flatnonzero(use)
+                starts.append(len(index))
+                index.extend(nz.tolist() + [n_link + g])
+                value.extend(use[nz].tolist() + [1.0])
+                cost.append(profile[0])
+                master.owners.append((g, j))
+            n = len(batch)
+            master.highs.addCols(n, np.asarray(cost), np.zeros(n), np.full(n, np.inf), len(index),
+                                 np.asarray(starts, dtype=np.int32), np.asarray(index, dtype=np.int32),
+                                 np.asarray(value, dtype=float))
 
-        for g in range(split.n_groups):
-            for j in range(len(proposals[g])):
-                add(g, j)
+        add([(g, j) for g in range(split.n_groups) for j in range(len(proposals[g]))])
         # Prices to start from: the master's when every district has a proposal; else a
         # prohibitive price of transfers (each district's answer with the least city money,
         # the start that keeps the ceilings if any does), every answer then taken.
         if first:
-            y, conv = np.concatenate([np.full(n_ceiling, -PROHIBITIVE), np.zeros(len(fixing))]), None
+            y_master, conv = np.concatenate([np.full(n_ceiling, -PROHIBITIVE), np.zeros(len(fixing))]), None
         else:
-            y, conv = self._solve_master(master)
+            y_master, conv = self._solve_master(master)
+        center, best_bound, pure = None, -np.inf, False
+        local_duals = None
         for _ in range(MAX_ROUNDS):
             self.stats["rounds"] += 1
-            cost = c - link.T @ y[:n_ceiling]
-            for f, w in zip(fix_costs, y[n_ceiling:]):
-                cost = cost - w * f
+            smoothed = center is not None and not pure
+            y = SMOOTHING * center + (1 - SMOOTHING) * y_master if smoothed else y_master
+            cost = scaled[k] - link.T @ y[:n_ceiling]
+            for (j, _), w in zip(fixing, y[n_ceiling:]):
+                cost = cost - w * scaled[j]
             answers = runner.solve_all(cost)
             self.stats["district_solves"] += split.n_groups
-            added, bound_gap = 0, 0.0
-            conv_before = conv is not None
-            before = master.highs.getInfo().objective_function_value if conv is not None else np.inf
-            for g, (x_part, objective) in enumerate(answers.results):
-                reduced = objective - conv[g] if conv is not None else -np.inf
-                if reduced < -GAP * max(1.0, abs(objective)):
-                    proposals[g].append(x_part)
-                    add(g, len(proposals[g]) - 1)
-                    added += 1
-                    bound_gap -= reduced if conv is not None else 0.0
-            self.stats["proposals"] += added
             local_duals = answers.row_duals
-            if added:
-                y, conv = self._solve_master(master)
-            # The Lagrangian bound (master objective less the reduced costs) meets the
-            # master's objective: no proposal can lower it further.
+            bound_here = sum(objective for _, objective in answers.results) + float(y @ bound)
+            if bound_here > best_bound:
+                best_bound, center = bound_here, y.copy()
+            # Improving proposals: a negative reduced cost at the master's own duals.
+            batch = []
+            for g, (x_part, _) in enumerate(answers.results):
+                profile = self._profile(split, scaled, g, x_part)
+                if conv is not None:
+                    p = profile[pick]
+                    reduced = p[0] - float(y_master @ p[1:]) - conv[g]
+                    if reduced >= -GAP * max(1.0, abs(p[0])):
+                        continue
+                proposals[g].append((x_part, profile))
+                batch.append((g, len(proposals[g]) - 1))
+            add(batch)
+            self.stats["proposals"] += len(batch)
+            if batch:
+                y_master, conv = self._solve_master(master)
+            objective = master.highs.getInfo().objective_function_value
             artificial = float(np.asarray(master.highs.getSolution().col_value)[: master.first_proposal_col].sum()) \
                 if master.first_proposal_col else 0.0
-            if _DEBUG:
-                print(f"stage {k + 1} round {_}: added {added}, master {before:.10g}, gap {bound_gap:.4g}, "
-                      f"artificial {artificial:.4g}")
-            if added == 0 or (conv_before and bound_gap <= GAP * max(1.0, abs(before)) and artificial <= 1e-6):
+            self.trace.append((k, len(batch), objective, objective - best_bound, artificial))
+            if not batch and not smoothed:
+                break  # nothing improves the master at its own duals: optimal
+            pure = not batch  # a smoothed round that found nothing: price at the master's duals next
+            if artificial <= 1e-6 and objective - best_bound <= GAP * max(1.0, abs(objective)):
                 break
         else:
             raise SolveError(f"the decomposed solve did not converge in {MAX_ROUNDS} rounds "
@@ -224,15 +256,21 @@ class DecomposedSolver:
         x = np.zeros(split.n_cols)
         for (g, j), w in zip(master.owners, mu[master.first_proposal_col:]):
             if w > 0:
-                x[split.columns[g]] += w * proposals[g][j]
+                x[split.columns[g]] += w * proposals[g][j][0]
         duals = np.zeros(split.n_rows)
         duals[split.local_rows] = local_duals
         duals[split.link_rows] = np.asarray(solution.row_dual)[:n_ceiling]
         return x, duals
 
-    def _master(self, n_link, n_groups, lower, upper, n_artificial_rows) -> _Master:
-        import highspy
+    def _profile(self, split, scaled, g: int, x_part: np.ndarray) -> np.ndarray:
+        """Every stage's scaled cost of district g's proposal, then its use of each ceiling row."""
+        cols = split.columns[g]
+        link = self._links.get(g)
+        if link is None:
+            link = self._links[g] = split.link_matrix[:, cols].tocsr()
+        return np.concatenate([[float(c[cols] @ x_part) for c in scaled], link @ x_part])
 
+    def _master(self, n_link, n_groups, lower, upper, n_artificial_rows) -> _Master:
         highs = QuietHighs()
         rows_lower = np.concatenate([lower, np.ones(n_groups)])
         rows_upper = np.concatenate([upper, np.ones(n_groups)])
@@ -247,7 +285,7 @@ class DecomposedSolver:
                     highs.addCols(1, np.array([BIG_M]), np.array([0.0]), np.array([np.inf]), 1,
                                   np.array([0], dtype=np.int32), np.array([r], dtype=np.int32), np.array([sign]))
                     n_art += 1
-        return _Master(highs=highs, n_link=n_link, n_groups=n_groups, first_proposal_col=n_art,
+        return _Master(highs=highs, n_link=n_link, first_proposal_col=n_art,
                        art_bounds=np.asarray(bounds, dtype=float))
 
     @staticmethod
