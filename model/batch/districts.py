@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..solve.districts import Answers, DistrictLPs, GroupBlock
+from ..solve.districts import CHUNK, Answers, DistrictLPs, GroupBlock
 from .parallel import DASK_TIMEOUT, WorkerError
 
 
@@ -80,10 +80,15 @@ class DaskDistricts:
         workers = sorted(self.client.scheduler_info().get("workers", {}))
         if not workers:
             raise WorkerError(f"the Dask scheduler at {self.address} has no workers")
+        # Parts cut between the chunks of districts that share a HiGHS instance, so that
+        # every district's LP is solved in the same company as in one process: the same answer.
         sizes = np.array([b.columns.size for b in split.blocks])
+        n = len(sizes)
+        chunks = np.add.reduceat(sizes, np.arange(0, n, CHUNK))
+        ranges = [(a * CHUNK, min(b * CHUNK, n)) for a, b in _parts(chunks, len(workers))]
         self._actors, self._columns = [], []
         futures = []
-        for (a, b), worker in zip(_parts(sizes, len(workers)), workers):
+        for (a, b), worker in zip(ranges, workers):
             columns = np.concatenate([blk.columns for blk in split.blocks[a:b]])
             self._columns.append(columns)
             # Each part's blocks numbered by its own columns: a round sends it only their costs.

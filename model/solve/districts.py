@@ -155,31 +155,64 @@ class Answers:
     row_duals: np.ndarray
 
 
-class DistrictLPs:
-    """The groups' LPs in this process, one warm HiGHS instance each."""
+#: Districts per HiGHS instance: their LPs side by side in one block-diagonal LP, which
+#: is each district's optimum at once (nothing links them) and saves HiGHS's fixed cost
+#: per run. Measured on 1,380 communities (34 districts): 4 a time 2.9 s, 1 a time 3.2 s,
+#: 8 and 17 a time 5.2 and 7.7 s (the simplex's work grows faster than the LP). Memory is
+#: about 1 KB per column whatever the chunk (HiGHS's simplex data after the first solve).
+CHUNK = 4
 
-    def __init__(self, split: Split | None = None, names: list[str] | None = None):
+
+def join_blocks(blocks: list[GroupBlock]) -> GroupBlock:
+    """Several groups' blocks as one block-diagonal block (columns and rows in turn)."""
+    if len(blocks) == 1:
+        return blocks[0]
+    col_offsets = np.cumsum([0] + [b.columns.size for b in blocks])
+    row_offsets = np.cumsum([0] + [b.rows.size for b in blocks])
+    nnz_offsets = np.cumsum([0] + [b.index.size for b in blocks])
+    return GroupBlock(
+        columns=np.concatenate([b.columns for b in blocks]), rows=np.concatenate([b.rows for b in blocks]),
+        indptr=np.concatenate([[0]] + [b.indptr[1:] + o for b, o in zip(blocks, nnz_offsets[:-1])]).astype(np.int32),
+        index=np.concatenate([b.index + o for b, o in zip(blocks, row_offsets[:-1])]).astype(np.int32),
+        values=np.concatenate([b.values for b in blocks]),
+        col_lower=np.concatenate([b.col_lower for b in blocks]), col_upper=np.concatenate([b.col_upper for b in blocks]),
+        row_lower=np.concatenate([b.row_lower for b in blocks]), row_upper=np.concatenate([b.row_upper for b in blocks]))
+
+
+class DistrictLPs:
+    """The groups' LPs in this process, ``chunk`` groups to a warm HiGHS instance."""
+
+    def __init__(self, split: Split | None = None, names: list[str] | None = None, chunk: int = CHUNK):
         self.split = split
         self.names = names
+        self.chunk = max(1, chunk)
         self._highs: list = []
+        self._joined: list[GroupBlock] = []
+        self._ranges: list[tuple[int, int]] = []
         self._solved: list[bool] = []
 
     def start(self, split) -> None:
-        """Pass every group's block to its own HiGHS instance (``split``: a :class:`Split`
-        or anything with its ``blocks``)."""
+        """Pass the groups' blocks to HiGHS instances, ``chunk`` at a time (``split``: a
+        :class:`Split` or anything with its ``blocks``)."""
         self.split = split
-        self._highs = [_new_instance(b) for b in split.blocks]
-        self._solved = [False] * len(split.blocks)
+        n = len(split.blocks)
+        self._ranges = [(a, min(a + self.chunk, n)) for a in range(0, n, self.chunk)]
+        self._joined = [join_blocks(split.blocks[a:b]) for a, b in self._ranges]
+        self._highs = [_new_instance(b) for b in self._joined]
+        self._solved = [False] * len(self._joined)
 
-    def _name(self, g: int) -> str:
-        return f"district {self.names[g]}" if self.names else f"district #{g}"
+    def _name(self, i: int) -> str:
+        a, b = self._ranges[i]
+        if self.names:
+            return "district " + (self.names[a] if b == a + 1 else f"{self.names[a]} to {self.names[b - 1]}")
+        return f"district #{a}" if b == a + 1 else f"districts #{a}-{b - 1}"
 
     def _set_upper(self, columns: np.ndarray, zero: bool) -> None:
-        for g, block in enumerate(self.split.blocks):
+        for highs, block in zip(self._highs, self._joined):
             local = np.flatnonzero(np.isin(block.columns, columns))
             if local.size:
                 upper = np.zeros(local.size) if zero else block.col_upper[local]
-                self._highs[g].changeColsBounds(local.size, local.astype(np.int32), block.col_lower[local], upper)
+                highs.changeColsBounds(local.size, local.astype(np.int32), block.col_lower[local], upper)
 
     def hold_at_zero(self, columns: np.ndarray) -> None:
         """Hold ``columns`` at zero in every group (the missing money, when the hard stage is skipped)."""
@@ -191,13 +224,16 @@ class DistrictLPs:
 
     def solve_all(self, cost: np.ndarray) -> Answers:
         results, duals = [], []
-        for g, (highs, block) in enumerate(zip(self._highs, self.split.blocks)):
-            x, objective, row_dual = solve_block(highs, block, cost[block.columns], not self._solved[g],
-                                                 self._name(g))
-            self._solved[g] = True
-            results.append((x, objective))
-            duals.append(row_dual)
+        for i, (highs, block, (a, b)) in enumerate(zip(self._highs, self._joined, self._ranges)):
+            x, _, row_dual = solve_block(highs, block, cost[block.columns], not self._solved[i], self._name(i))
+            self._solved[i] = True
+            col, row = 0, 0
+            for part in self.split.blocks[a:b]:
+                x_part = x[col:col + part.columns.size]
+                results.append((x_part, float(cost[part.columns] @ x_part)))
+                duals.append(row_dual[row:row + part.rows.size])
+                col, row = col + part.columns.size, row + part.rows.size
         return Answers(results, np.concatenate(duals) if duals else np.zeros(0))
 
     def close(self) -> None:
-        self._highs = []
+        self._highs, self._joined = [], []
