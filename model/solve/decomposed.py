@@ -13,9 +13,9 @@ stage exactly by **Dantzig-Wolfe decomposition** (column generation):
   rows, at the least stage objective;
 - the *pricing* step gives each district the master's prices of the linking rows
   (what a yuan of ceiling is worth, what a point of an earlier stage is worth) and
-  solves its own LP under them -- independent LPs, one HiGHS instance per district
-  kept warm between rounds (:mod:`model.solve.districts`), in this process or on
-  workers;
+  solves its own LP under them -- independent LPs in HiGHS instances (a few
+  districts each) kept warm between rounds (:mod:`model.solve.districts`), in this
+  process or on workers;
 - a district whose best answer beats the master's price of the district (a
   negative reduced cost) adds it as a proposal; when none does, the master's
   solution is optimal for the whole LP and its duals are the linking rows' duals.
@@ -143,6 +143,7 @@ class DecomposedSolver:
             x, duals = self._stage(split, runner, scaled, k, fixing, proposals, artificial_ok=True, first=k == HARD)
             values.append(float(costs[k] @ x))
             solved[STAGES[k]] = (values[k], duals * scales[k], time.perf_counter() - t0)
+        self.stats.update(getattr(runner, "stats", {}))
         runner.close()
         return LPSolution(x=x, objectives={s: v for s, (v, _, _) in solved.items()},
                           duals={s: d for s, (_, d, _) in solved.items()}, solver="highs",
@@ -208,7 +209,7 @@ class DecomposedSolver:
         local_duals = None
         for _ in range(MAX_ROUNDS):
             self.stats["rounds"] += 1
-            smoothed = center is not None and not pure
+            smoothed = SMOOTHING > 0 and center is not None and not pure
             y = SMOOTHING * center + (1 - SMOOTHING) * y_master if smoothed else y_master
             cost = scaled[k] - link.T @ y[:n_ceiling]
             for (j, _), w in zip(fixing, y[n_ceiling:]):
