@@ -7,6 +7,7 @@ import streamlit as st
 from app_pages import state
 from app_pages.decision import analysis_section, diagnosis_section, equity_section
 from app_pages.i18n import t
+from app_pages.national import is_national, national_section
 from app_pages.result_view import changes_section, charts_section, headline_section
 from app_pages.ui import show_failure, tables_section
 from model import ScenarioError, SolveError, Status
@@ -44,11 +45,16 @@ def main() -> None:
     else:
         st.caption(t("first_run"))
     analysis_slot = st.container()
-    charts_section(scenario, result)
-    equity_section(scenario, result)
-    st.subheader(t("tables"))
-    tables = {"targets": targets(scenario, result), **result.tables()}
-    tables_section(tables, scenario, safe_stem(title), key="results")
+    if is_national(scenario):
+        # Tens of thousands of communities: sums by province and district, communities a
+        # page at a time; never the whole allocation (millions of rows) in the browser.
+        national_section(scenario, result)
+    else:
+        charts_section(scenario, result)
+        equity_section(scenario, result)
+        st.subheader(t("tables"))
+        tables = {"targets": targets(scenario, result), **result.tables()}
+        tables_section(tables, scenario, safe_stem(title), key="results")
     p = result.provenance
     st.caption(t("provenance", solver=p["solver_version"], seconds=p["solve_seconds"], sha=p["scenario_sha256"][:12]))
     run_id = state.run_id_of(ref)

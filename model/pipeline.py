@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .constants import Rule, SolverName
+from .constants import DECOMPOSE_FROM, Method, Rule, SolverName
+from .errors import SolveError
 from .formulation.build import formulate
 from .formulation.districts import district_inputs
 from .formulation.objectives import implied_equity
@@ -22,6 +23,7 @@ from .formulation.inputs import ModelInputs, build_inputs
 from .results.result import Result
 from .results.tables import as_baseline, make_result
 from .scenario.scenario import Scenario, load_scenario_texts
+from .solve.decomposed import DecomposedSolver
 from .solve.reference import write_lp as write_lp_file
 from .solve.resolver import Resolver, resolver
 from .solve.stages import STAGES, LPSolution
@@ -30,7 +32,7 @@ Solver = SolverName | str | Resolver
 
 
 def solve(scenario: Scenario, solver: Solver = SolverName.HIGHS, write_lp: str | Path | None = None,
-          status_quo: bool = True) -> Result:
+          status_quo: bool = True, method: Method | str = Method.AUTO, runner=None) -> Result:
     """Allocate the city's transfers for ``scenario``.
 
     Parameters
@@ -46,6 +48,14 @@ def solve(scenario: Scenario, solver: Solver = SolverName.HIGHS, write_lp: str |
         Also write the final-stage LP to this file.
     status_quo : bool
         Also solve the no-transfer baseline and attach it as ``result.status_quo``.
+    method : "auto" (default), "monolithic" or "decomposed"
+        The whole LP per stage, or the same stages decomposed by district
+        (:mod:`model.solve.decomposed`; same optima, for tens of thousands of
+        communities). "auto" decomposes a HiGHS solve from ``DECOMPOSE_FROM`` units on
+        when the scenario has no equity term (:func:`choose_method`).
+    runner : optional
+        Where a decomposed solve runs the districts' LPs (default: this process; a
+        Dask runner from :mod:`model.batch.parallel`).
 
     Returns
     -------
@@ -55,12 +65,14 @@ def solve(scenario: Scenario, solver: Solver = SolverName.HIGHS, write_lp: str |
     """
     engine = resolver(solver)
     inputs = build_inputs(scenario)
+    if choose_method(inputs, solver, method) == Method.DECOMPOSED:
+        engine = Decomposed(runner)
     if not status_quo:
         return solve_inputs(scenario, inputs, engine, write_lp=write_lp)
     # The baseline shares nothing with the scenario's solve (its own solvers, district
     # by district): both run side by side, HiGHS releasing the interpreter while it works.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        baseline = pool.submit(solve_status_quo, scenario, inputs, engine.name)
+        baseline = pool.submit(solve_status_quo, scenario, inputs, getattr(engine, "name", SolverName.HIGHS))
         result = solve_inputs(scenario, inputs, engine, write_lp=write_lp)
         result.status_quo = baseline.result()
     return result
@@ -70,10 +82,45 @@ def solve_inputs(scenario: Scenario, inputs: ModelInputs, solver: Solver = Solve
                  write_lp: str | Path | None = None) -> Result:
     """The result of ``scenario`` for prepared (possibly edited) ``inputs``."""
     form = formulate(inputs)
-    solution = resolver(solver).solve(form.lp, tolerance=inputs.stage_tolerance)
+    if isinstance(solver, Decomposed):
+        solution = solver.solve(form, tolerance=inputs.stage_tolerance)
+    else:
+        solution = resolver(solver).solve(form.lp, tolerance=inputs.stage_tolerance)
     if write_lp:
         write_lp_file(form.lp, solution, Path(write_lp), inputs.stage_tolerance)
     return make_result(scenario, inputs, form, solution)
+
+
+class Decomposed:
+    """The decomposed solve as an engine of :func:`solve_inputs` (districts' LPs on ``runner``)."""
+
+    name = SolverName.HIGHS
+
+    def __init__(self, runner=None):
+        self.runner = runner
+        self.stats: dict[str, int] = {}
+
+    def solve(self, form, tolerance: float) -> LPSolution:
+        solver = DecomposedSolver(self.runner, names=list(form.inputs.districts))
+        solution = solver.solve(form.lp, form.column_districts(), tolerance=tolerance)
+        self.stats = solver.stats
+        return solution
+
+
+def choose_method(inputs: ModelInputs, solver: Solver, method: Method | str) -> Method:
+    """The method a solve uses: ``method`` itself, or for "auto" the decomposition when
+    the LP is large (``DECOMPOSE_FROM`` units or more), HiGHS is asked for (not CBC, not
+    a warm :class:`Resolver`) and no equity term ties the districts together.
+    An explicit "decomposed" that cannot be honoured is an error, never a silent switch."""
+    method = Method(method)
+    decomposable = inputs.equity_weight == 0 and not isinstance(solver, Resolver) and \
+        SolverName(solver) == SolverName.HIGHS
+    if method == Method.DECOMPOSED and not decomposable:
+        raise SolveError("the decomposed solve needs HiGHS and a scenario without the equity term "
+                         "(weights.equity = 0): the equity column ties every district together")
+    if method == Method.AUTO:
+        return Method.DECOMPOSED if decomposable and len(inputs.units) >= DECOMPOSE_FROM else Method.MONOLITHIC
+    return method
 
 
 def solve_status_quo(scenario: Scenario, inputs: ModelInputs, solver: Solver = SolverName.HIGHS) -> Result:

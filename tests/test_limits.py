@@ -107,15 +107,15 @@ def _district_table(rows: int) -> str:
 
 def test_too_many_districts_are_refused_and_many_warned():
     files = hand_files()
-    files["hand-districts.csv"] = _district_table(2001)
+    files["hand-districts.csv"] = _district_table(5001)
+    reason = ("a city has a few dozen districts and counties (Tianjin: 18), a country about 2,850 county-level "
+              "divisions; for communities use a unit table (scenario.units)")
     assert problems_of("hand.toml", files) == [
-        "hand-districts.csv: must have at most 2,000 district rows, got 2,001 (a city has a few dozen districts "
-        "and counties (Tianjin: 18); for communities use a unit table (scenario.units))"]
-    files["hand-districts.csv"] = _district_table(201)
+        f"hand-districts.csv: must have at most 5,000 district rows, got 5,001 ({reason})"]
+    files["hand-districts.csv"] = _district_table(3501)
     scenario = load_scenario_texts("hand.toml", files.__getitem__)
     assert [str(w) for w in plausibility_warnings(scenario)] == [
-        "hand-districts.csv: has 201 district rows, more than 200: a city has a few dozen districts and counties "
-        "(Tianjin: 18); for communities use a unit table (scenario.units)"]
+        f"hand-districts.csv: has 3,501 district rows, more than 3,500: {reason}"]
 
 
 def test_huge_files_are_refused_before_they_are_parsed():

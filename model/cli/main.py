@@ -26,7 +26,7 @@ from ..batch.parallel import DASK_TIMEOUT, WorkerError
 from ..constants import DEFAULT_CHUNK, SolverName, Status
 from ..errors import Interrupted, OutputError, Problem, ScenarioError, SolveError, StoreError, StoreLookupError
 from ..export import csv_text, with_district_names
-from ..io import output_lock, render_result, write_csv, write_files, write_folder
+from ..io import output_lock, render_parquet, render_result, write_csv, write_files, write_folder
 from ..pipeline import solve
 from ..scenario.limits import plausibility_warnings
 from ..scenario.scenario import load_scenario
@@ -39,6 +39,8 @@ from .report import (
     format_sensitivity,
     format_summary,
 )
+from .national import (NATIONAL_COMMANDS, add_method_args, add_national_commands, add_scale_args, district_runner,
+                       scale_bench_command, table_format)
 from .store_commands import STORE_COMMANDS, add_store_commands, db_arg, record, record_args, recorder
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -75,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, metavar="DIR",
                      help="write summary.json, allocation.csv and the other tables into DIR")
     run.add_argument("--write-lp", type=Path, metavar="FILE", help="write the final-stage LP to FILE")
+    add_method_args(run)
     run.add_argument("--no-status-quo", action="store_true",
                      help="skip the no-transfer baseline (faster; summary omits status_quo_compliance)")
     run.add_argument("--sensitivity", action="store_true",
@@ -116,6 +119,7 @@ def _parser() -> argparse.ArgumentParser:
                         description="List the dotted keys --set accepts, with type, unit and meaning.")
     _add_batch_commands(commands, scenario_args)
     add_store_commands(commands)
+    add_national_commands(commands)
     return parser
 
 
@@ -159,6 +163,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return BATCH_COMMANDS[args.command](args)
         if args.command in STORE_COMMANDS:
             return STORE_COMMANDS[args.command](args)
+        if args.command in NATIONAL_COMMANDS:
+            return NATIONAL_COMMANDS[args.command](args)
         return _run(args)
     except ScenarioError as exc:
         print(f"budgetsim: invalid input ({len(exc.problems)} problem"
@@ -223,10 +229,11 @@ def _solve_and_report(args: argparse.Namespace, started: float, opened) -> int:
     _warn(scenario)
     if args.sensitivity and args.solver != SolverName.HIGHS.value:
         raise ScenarioError([Problem("--sensitivity", "", "needs --solver highs (CBC reports no reliable duals)")])
-    result = solve(scenario, solver=args.solver, write_lp=args.write_lp,
-                   status_quo=not args.no_status_quo)
-    # Nothing will be added to the result (no diagnosis, no analysis): the recorder takes it
-    # now and renders and writes it while this prints.
+    parquet = table_format(args, scenario) == "parquet"
+    with district_runner(args) as runner:
+        result = solve(scenario, solver=args.solver, write_lp=args.write_lp,
+                       status_quo=not args.no_status_quo, method=args.method, runner=runner)
+    # Nothing more to add (no diagnosis, no analysis): the recorder renders and writes it while this prints.
     early = opened is not None and not args.sensitivity and (result.status == Status.OPTIMAL or args.no_diagnosis)
     if early:
         opened.hand_over("record_run", result, scenario, source="cli",
@@ -245,19 +252,17 @@ def _solve_and_report(args: argparse.Namespace, started: float, opened) -> int:
         print("\n" + format_sensitivity(analysis))
         extra_summary["sensitivity"] = analysis.summary()
         extra_tables.update(analysis.tables())
-    # Rendered here only when written here too; the recorder renders them otherwise.
-    files = render_result(result, extra_summary, extra_tables, districts=scenario.districts) if args.out else None
+    # Rendered here only when written here as CSV (the recorder renders its own).
+    files = render_result(result, extra_summary, extra_tables, scenario.districts) if args.out and not parquet else None
     if args.out:
-        written = write_files(args.out, files)
+        written = write_files(args.out, render_parquet(result, extra_summary, extra_tables, scenario.districts)
+                              if parquet else files)
         print(f"\nwrote {', '.join(str(p) for p in written)}")
     if args.write_lp:
         print(f"wrote {args.write_lp}")
-    if early:
-        record(args, lambda recorder: recorder.answer(), opened)
-    else:
-        record(args, lambda store: store.record_run(result, scenario, source="cli", files=files,
-                                                    extra_summary=extra_summary, extra_tables=extra_tables,
-                                                    duration_seconds=time.perf_counter() - started), opened)
+    record(args, (lambda recorder: recorder.answer()) if early else lambda store: store.record_run(
+        result, scenario, source="cli", files=files, extra_summary=extra_summary, extra_tables=extra_tables,
+        duration_seconds=time.perf_counter() - started), opened)
     return EXIT_OK
 
 
@@ -347,6 +352,7 @@ def _add_batch_commands(commands, scenario_args) -> None:
     bench.add_argument("--mc-draws", type=int, default=2000, metavar="N",
                        help="Monte Carlo draws for the peak-memory figure (default 2,000)")
     bench.add_argument("--skip-communities", action="store_true", help="skip the 1,380-community solve")
+    add_scale_args(bench)
 
 
 def _progress(args: argparse.Namespace, total: int, unit: str):
@@ -423,6 +429,8 @@ def _montecarlo(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from ..batch.bench import run_bench
 
+    if args.scale is not None:
+        return scale_bench_command(args)
     for name in ("points", "grid", "cbc_points", "repeat", "jobs", "mc_draws"):
         if getattr(args, name) < 1:
             raise ScenarioError([Problem(f"--{name.replace('_', '-')}", str(getattr(args, name)),

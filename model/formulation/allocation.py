@@ -60,6 +60,18 @@ class Formulation:
         parts = [block.columns for block in self.unmet_blocks]
         return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
 
+    def column_districts(self) -> np.ndarray:
+        """The district (position in ``inputs.districts``) of every column: a community's
+        columns are its district's, a transfer its district's, missing money its unit's
+        district's. -1 for a column of no district (the equity term's)."""
+        groups = np.full(self.lp.n_cols, -1, dtype=np.int64)
+        unit_district = np.asarray(self.inputs.unit_district, dtype=np.int64)
+        groups[self.closed] = unit_district[:, None, None]
+        groups[self.transfer] = np.arange(self.transfer.shape[0])[:, None]
+        for block in self.unmet_blocks:
+            groups[block.columns] = unit_district[block.units]
+        return groups
+
     def money(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Own and city money closing each unit's gap in each program and year (U, P, T).
 

@@ -118,12 +118,39 @@ def render_result(result: Writable, extra_summary: Mapping[str, Any] | None = No
     return files
 
 
-def write_files(out_dir: Path, files: Mapping[str, str]) -> list[Path]:
-    """Write ``{name: text}`` into ``out_dir`` so that they appear all at once or not at all
-    (:class:`~model.io.OutputFolder`); returns the paths."""
+def render_parquet(result: Writable, extra_summary: Mapping[str, Any] | None = None,
+                   extra_tables: Mapping[str, pd.DataFrame] | None = None,
+                   districts: pd.DataFrame | None = None) -> dict[str, str | bytes]:
+    """The files of :func:`render_result` with the tables as Parquet (pyarrow) instead of
+    CSV: columnar, typed and compressed, for national-scale results (a 120,000-community
+    allocation has 3 million rows). ``summary.json`` is the same."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    summary = {**result.summary(), **(extra_summary or {})}
+    files: dict[str, str | bytes] = {
+        "summary.json": json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
+    }
+    for name, frame in {**result.tables(), **(extra_tables or {})}.items():
+        if districts is not None:
+            frame = with_district_names(frame, districts)
+        buffer = io.BytesIO()
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), buffer, compression="snappy")
+        files[f"{name}.parquet"] = buffer.getvalue()
+    return files
+
+
+def write_files(out_dir: Path, files: Mapping[str, str | bytes]) -> list[Path]:
+    """Write ``{name: text or bytes}`` into ``out_dir`` so that they appear all at once or
+    not at all (:class:`~model.io.OutputFolder`); returns the paths."""
     with OutputFolder(out_dir) as folder:
-        for name, text in files.items():
-            (folder.path / name).write_text(text, encoding="utf-8")
+        for name, content in files.items():
+            if isinstance(content, bytes):
+                (folder.path / name).write_bytes(content)
+            else:
+                (folder.path / name).write_text(content, encoding="utf-8")
     return [Path(out_dir) / name for name in files]
 
 

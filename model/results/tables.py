@@ -34,7 +34,7 @@ def initial_state(scenario: Scenario, inputs: ModelInputs) -> dict[str, float]:
         "office_space_compliance": float(inputs.at_standard_now[Program.OFFICE_SPACE].sum() / committees),
         "service_space_compliance": float(inputs.at_standard_now[Program.SERVICE_SPACE].sum() / committees),
         "operating_standard_yuan": float(scenario.params["operating_funds.old_standard_yuan"]),
-        "residents": float(scenario.districts["residents"].sum()),
+        "residents": float(scenario.unit_table["residents"].sum()),
     }
 
 

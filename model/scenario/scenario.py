@@ -182,7 +182,10 @@ class Scenario:
 
     def uncited(self) -> list[str]:
         """Parameters and district columns without a source or assumption note."""
-        missing = uncited(self.params, self.sources, list(self.districts.columns))
+        # An optional column no row fills (``province`` outside national scenarios) needs no source.
+        filled = [c for c in self.districts.columns
+                  if (self.districts[c].notna() & (self.districts[c].astype(str).str.strip() != "")).any()]
+        missing = uncited(self.params, self.sources, filled)
         if self.units is not None:
             missing += [f"units.{c}" for c in self.units.columns
                         if c not in ("id", "district", "name_zh", "name_en", "source", "_line")

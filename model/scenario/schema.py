@@ -261,10 +261,11 @@ HORIZON_LIMIT = Limit(30, 10, "the report's plan is a five-year plan; beyond ten
                       "rates and wage paths a scenario gives are guesses, and the LP grows with every year")
 #: Rows of a district table and of a unit (community) table: refused beyond the first,
 #: warned beyond the second.
-DISTRICT_ROWS_LIMIT = Limit(2000, 200, "a city has a few dozen districts and counties (Tianjin: 18); "
-                            "for communities use a unit table (scenario.units)")
-UNIT_ROWS_LIMIT = Limit(100_000, 20_000, "the city has 1,380 communities; the LP has about 25 columns "
-                        "per community and year, so 100,000 communities need gigabytes")
+DISTRICT_ROWS_LIMIT = Limit(5000, 3500, "a city has a few dozen districts and counties (Tianjin: 18), a "
+                            "country about 2,850 county-level divisions; for communities use a unit table "
+                            "(scenario.units)")
+UNIT_ROWS_LIMIT = Limit(200_000, 150_000, "China has about 117,000 residents' committees; the LP has about 25 "
+                        "columns per community and year, so beyond that it needs gigabytes")
 #: A scenario file (TOML or CSV) larger than this is refused before it is parsed.
 MAX_FILE_BYTES = MAX_SCENARIO_FILE
 
@@ -278,6 +279,8 @@ DISTRICT_COLUMNS: tuple[Column, ...] = (
     Column("id", "str", "-", "Identifier (lower-case pinyin), unique."),
     Column("name_zh", "str", "-", "Chinese name."),
     Column("name_en", "str", "-", "Name in pinyin."),
+    Column("province", "str", "-", "Province or region the district belongs to (national scenarios: "
+           "results are also summed by it).", required=False),
     Column("area_type", "choice", "-", "Central, coastal, suburban, or outer district/county.",
            choices=AREA_TYPES),
     Column("households_10k", "float", "10k households", "Registered households.", 0),

@@ -1,0 +1,49 @@
+"""The Results page's national view, driven headlessly: provinces first, then districts,
+then one district's communities a page at a time -- never the whole allocation."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from model import load_scenario, solve
+from model.io import write_files
+from model.results.national import PAGE_SIZE, district_summary, province_summary
+from model.scenario.national import generate
+
+
+def _page(folder: str) -> None:
+    from model import load_scenario, solve
+
+    from app_pages.national import national_section
+
+    scenario = load_scenario(f"{folder}/national.toml")
+    national_section(scenario, solve(scenario, status_quo=False))
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    path = tmp_path_factory.mktemp("national")
+    write_files(path, generate(1380, 6))
+    return path
+
+
+def test_the_national_view_shows_sums_and_pages_communities(folder):
+    at = AppTest.from_function(_page, args=(str(folder),), default_timeout=60).run()
+    assert not at.exception
+    scenario = load_scenario(folder / "national.toml")
+    result = solve(scenario, status_quo=False)
+    districts = district_summary(result, scenario)
+    provinces = province_summary(result, scenario, districts)
+    tables = at.dataframe
+    assert len(tables) == 3  # provinces, districts, one page of communities
+    assert tables[0].value["transfer_yuan"].sum() == pytest.approx(provinces["transfer_yuan"].sum())
+    assert len(tables[1].value) == len(districts)
+    assert len(tables[2].value) <= PAGE_SIZE
+    # Filtering by a province keeps its districts only; a district's page lists its communities.
+    province = provinces["province"].iloc[0]
+    at.selectbox[0].set_value(province).run()
+    assert set(at.dataframe[1].value["province"]) == {province}
+    district = at.dataframe[1].value["district"].iloc[0]
+    at.selectbox[1].set_value(district).run()
+    assert set(at.dataframe[2].value["unit"].str.rsplit("-", n=1).str[0]) == {district}

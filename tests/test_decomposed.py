@@ -1,0 +1,96 @@
+"""The decomposed solve (Dantzig-Wolfe by district) gives the monolithic LP's answer:
+each stage's optimum within 1e-6 relative and the ceilings' duals within 1e-4, on a
+national scenario of 1,380 communities, on the shipped community scenario, and on
+20,000 communities; and ``auto`` picks it by size, never silently."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model import load_scenario, solve
+from model.constants import DECOMPOSE_FROM, Method, Stage
+from model.errors import SolveError
+from model.formulation.build import formulate
+from model.formulation.inputs import build_inputs
+from model.io import write_files
+from model.pipeline import choose_method
+from model.scenario.national import generate
+from model.solve.decomposed import DecomposedSolver
+from model.solve.fast import FastSolver
+from model.solve.stages import STAGES
+
+from .conftest import SCENARIOS
+
+
+def national(tmp_path_factory, communities: int, seed: int = 1):
+    folder = tmp_path_factory.mktemp(f"national{communities}")
+    write_files(folder, generate(communities, seed))
+    return load_scenario(folder / "national.toml")
+
+
+def assert_same_optima(scenario, overrides=()):
+    """Both solves of ``scenario``: stage optima within 1e-6 relative, ceiling duals within 1e-4."""
+    if overrides:
+        scenario = scenario.with_overrides(list(overrides))
+    inputs = build_inputs(scenario)
+    form = formulate(inputs)
+    whole = FastSolver().solve(form.lp, tolerance=inputs.stage_tolerance)
+    parts = DecomposedSolver().solve(form.lp, form.column_districts(), tolerance=inputs.stage_tolerance)
+    ceiling = form.lp.rows_of("ceiling")
+    for stage in STAGES:
+        a, b = parts.objectives[stage], whole.objectives[stage]
+        assert abs(a - b) <= 1e-6 * max(1.0, abs(b)), (stage, a, b)
+        assert np.allclose(parts.duals[stage][ceiling], whole.duals[stage][ceiling], rtol=1e-4, atol=1e-4 * max(
+            1.0, float(np.abs(whole.duals[stage][ceiling]).max()))), stage
+    return parts, whole
+
+
+def test_1380_national_communities_same_optima_and_ceiling_duals(tmp_path_factory):
+    parts, whole = assert_same_optima(national(tmp_path_factory, 1380))
+    assert parts.objectives[Stage.HARD] == 0.0
+    assert "decomposed by district" in parts.solver_version
+
+
+def test_the_shipped_communities_same_optima():
+    assert_same_optima(load_scenario(SCENARIOS / "tianjin-2006-communities.toml"))
+
+
+def test_missing_money_same_as_the_whole_lp(tmp_path_factory):
+    """Ceilings too small for the hard targets: the hard stage is solved, not skipped."""
+    scenario = load_scenario(SCENARIOS / "tianjin-2006-tight-ceiling.toml")
+    parts, whole = assert_same_optima(scenario)
+    assert whole.objectives[Stage.HARD] > 0
+
+
+def test_20000_communities_same_optima_and_ceiling_duals(tmp_path_factory):
+    assert_same_optima(national(tmp_path_factory, 20_000))
+
+
+def test_auto_decomposes_large_scenarios_only_and_never_silently(tmp_path_factory):
+    small = build_inputs(load_scenario(SCENARIOS / "tianjin-2006-communities.toml"))
+    assert choose_method(small, "highs", Method.AUTO) == Method.MONOLITHIC
+    assert len(small.units) < DECOMPOSE_FROM
+    assert choose_method(small, "highs", "decomposed") == Method.DECOMPOSED
+    assert choose_method(small, "cbc", Method.AUTO) == Method.MONOLITHIC
+    with pytest.raises(SolveError, match="equity"):
+        scenario = load_scenario(SCENARIOS / "tianjin-2006.toml").with_overrides(["weights.equity=0.5"])
+        choose_method(build_inputs(scenario), "highs", "decomposed")
+    with pytest.raises(SolveError, match="needs HiGHS"):
+        choose_method(small, "cbc", "decomposed")
+
+
+def test_a_decomposed_result_is_the_monolithic_result(tmp_path_factory):
+    scenario = national(tmp_path_factory, 1380, seed=2)
+    parts = solve(scenario, method="decomposed", status_quo=False)
+    whole = solve(scenario, method="monolithic", status_quo=False)
+    assert parts.status == whole.status
+    for key, value in whole.summary()["objectives"].items():
+        assert parts.summary()["objectives"][key] == pytest.approx(value, rel=1e-6, abs=1e-6)
+    a = parts.summary()["shadow_price_ceiling_by_year"]
+    b = whole.summary()["shadow_price_ceiling_by_year"]
+    assert a.keys() == b.keys() and all(a[k] == pytest.approx(b[k], rel=1e-4) for k in b)
+    # Transfers per year within the ceiling, as the whole LP's.
+    money_a = parts.allocation.groupby("year")["transfer_yuan"].sum()
+    money_b = whole.allocation.groupby("year")["transfer_yuan"].sum()
+    assert np.allclose(money_a, money_b, rtol=1e-6, atol=1.0)
