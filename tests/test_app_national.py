@@ -12,13 +12,14 @@ from model.results.national import PAGE_SIZE, district_summary, province_summary
 from model.scenario.national import generate
 
 
-def _page(folder: str) -> None:
-    from model import load_scenario, solve
+PAGE = """
+from model import load_scenario, solve
 
-    from app_pages.national import national_section
+from app_pages.national import national_section
 
-    scenario = load_scenario(f"{folder}/national.toml")
-    national_section(scenario, solve(scenario, status_quo=False))
+scenario = load_scenario({path!r})
+national_section(scenario, solve(scenario, status_quo=False))
+"""
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +30,11 @@ def folder(tmp_path_factory):
 
 
 def test_the_national_view_shows_sums_and_pages_communities(folder):
-    at = AppTest.from_function(_page, args=(str(folder),), default_timeout=60).run()
+    # A script file, not AppTest.from_function: worker processes that later tests spawn
+    # start from the main module, which from_function leaves as its own script.
+    script = folder / "page.py"
+    script.write_text(PAGE.format(path=str(folder / "national.toml")), encoding="utf-8")
+    at = AppTest.from_file(str(script), default_timeout=60).run()
     assert not at.exception
     scenario = load_scenario(folder / "national.toml")
     result = solve(scenario, status_quo=False)

@@ -80,7 +80,8 @@ def run_national_bench(scale: int, repeat: int = 3, seed: int = 1, monolithic: b
         verdict = f" (target <= {target:g} s: {'met' if solve <= target else 'missed'})" if target else ""
         yield (f"decomposed solve, four stages: median {solve:.2f} s of {repeat} "
                f"({', '.join(f'{s:.2f}' for s in solves)}){verdict}; {stats['rounds']} pricing rounds, "
-               f"{stats['district_solves']:,} district LPs, {stats['proposals']:,} proposals; per stage "
+               f"{stats['district_solves']:,} district LPs ({stats.get('kept_bases', 0):,} kept without a run), "
+               f"{stats['proposals']:,} proposals; per stage "
                + ", ".join(f"{s.value} {t:.2f} s" for s, t in solution.stage_seconds.items()))
         t0 = time.perf_counter()
         result = make_result(scenario, inputs, form, solution)
