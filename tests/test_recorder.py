@@ -18,6 +18,7 @@ import pytest
 
 from model import load_scenario
 from model.store import Store, direct
+from model.store.recorder import Recorder
 
 from .conftest import SCENARIOS
 
@@ -92,6 +93,29 @@ def test_a_recorded_run_is_what_run_out_wrote(tmp_path):
         assert run.info["source"] == "cli" and run.info["status"] == "optimal"
         written = {p.name: p.read_text(encoding="utf-8") for p in out.iterdir() if not p.name.startswith(".")}
         assert run.files == written
+
+
+def test_a_second_run_into_the_same_store_is_written_directly_and_alike(tmp_path):
+    """The first run creates the store (the forked recorder, through SQLAlchemy); the next
+    one finds it at this schema and writes with sqlite3 in the command, no fork."""
+    db = tmp_path / "store.sqlite"
+    outs = []
+    for k in (1, 2):
+        out = tmp_path / f"out{k}"
+        done = subprocess.run([str(BIN), "run", str(SCENARIOS / "tianjin-2006.toml"), "--db", str(db),
+                               "--out", str(out)], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert f"recorded as run {k} in {db}" in done.stdout
+        outs.append(out)
+    recorder = Recorder(db)
+    assert recorder._direct == db and recorder._pid is None
+    recorder.close()
+    with Store.open(db) as store:
+        first, second = store.run(1), store.run(2)
+        assert second.files["allocation.csv"] == first.files["allocation.csv"] == \
+            (outs[1] / "allocation.csv").read_text(encoding="utf-8")
+        assert sorted(second.files) == sorted(first.files)
+        assert second.info["scenario_sha256"] == first.info["scenario_sha256"]
 
 
 def test_a_store_that_cannot_be_used_is_named_and_the_out_files_stay(tmp_path):

@@ -1,25 +1,27 @@
-"""Recording from the command line beside the solve, so that a recorded run costs the
-command almost nothing more than an unrecorded one.
+"""Recording from the command line at the least cost to the command.
 
 Importing SQLAlchemy and opening the store take a few hundred milliseconds of pure
-Python; in a thread they would hold the interpreter lock while the command solves. A
-:class:`Recorder` forks when the command starts: the copy (which has the scenario and
-result classes imported already) checks the store on the other core, then waits on a
-pipe. When the command has its result it hands the record
-over (pickled) and waits only for the rendering of the files and the one transaction
-that writes them; the run id comes back and the command says where it went.
+Python, more than the solve of a city scenario. So a :class:`Recorder`, made when the
+command starts, takes one of three ways:
 
-A run into an SQLite store is written with the standard library's ``sqlite3``
-(:mod:`model.store.direct`), so the copy imports no SQLAlchemy at all; other stores, and
-any trouble, go through :class:`~model.store.Store`. The copy writes nothing unless it is
-handed a whole record: when the command is
+- an SQLite store at this budgetsim's schema (the usual case) is written at the end with
+  the standard library's ``sqlite3`` alone (:mod:`model.store.direct`: the rows
+  :class:`~model.store.Store` writes, one transaction), no SQLAlchemy imported;
+- any other store (PostgreSQL, a store to create or upgrade) is opened in a copy of the
+  command forked when it starts: the copy imports SQLAlchemy and opens the store on the
+  other core while the command solves, then waits on a pipe for the record; the command
+  hands the record over (pickled) as soon as nothing more will be added to it and waits
+  only for the one transaction that writes it;
+- without ``fork``, or when the process has SQLAlchemy loaded already (``budgetsim``
+  called from Python: an open SQLite connection must not cross a fork), through
+  :class:`~model.store.Store` in the command.
+
+The forked copy writes nothing unless it is handed a whole record: when the command is
 interrupted, fails or is killed, the pipe closes and the copy ends with nothing written.
 It runs in a session of its own with no terminal and none of the command's other files
 (an ``--out`` lock stays the command's alone), ignores Ctrl-C, and leaves with
 ``os._exit``. Every error comes back as the :class:`~model.errors.StoreError` the store
-raised (the file or server named, what to do), never as a traceback. Where there is no
-``fork``, or the process has SQLAlchemy loaded already (``budgetsim`` called from Python),
-the store is opened in the command when it records.
+raised (the file or server named, what to do), never as a traceback.
 """
 
 from __future__ import annotations
@@ -65,7 +67,11 @@ class Recorder:
         self.url = resolve_url(db)
         self.where = _shown(self.url)
         self._pid: int | None = None
-        if hasattr(os, "fork") and not _store_code_loaded():
+        path = direct.sqlite_path(self.url)
+        # An SQLite store at this schema: written here with sqlite3 when the run is over
+        # (cheaper than a fork, whose copied pages the command would pay for as it solves).
+        self._direct = path if path is not None and direct.usable(path) else None
+        if self._direct is None and hasattr(os, "fork") and not _store_code_loaded():
             self._fork()
 
     def _fork(self) -> None:
@@ -110,9 +116,17 @@ class Recorder:
     def answer(self) -> int:
         """The run id of the record handed over, once it is written; the store's error if not."""
         if self._pid is None:
-            from .store import Store
-
             method, args, kwargs = self._pending
+            if self._direct is not None and method == "record_run":
+                try:
+                    run_id = direct.record_run(self._direct, *args, **kwargs)
+                except Exception:  # noqa: BLE001 - nothing was written: the store explains it, or writes it
+                    pass
+                else:
+                    self.where = str(self._direct)
+                    return run_id
+            from .store import Store  # SQLAlchemy: only for what the direct write cannot do
+
             with Store.open(self.url) as store:
                 self.where = store.where
                 return getattr(store, method)(*args, **kwargs)

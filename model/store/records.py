@@ -15,9 +15,7 @@ from typing import Any
 
 from ..io import render_result
 from ..results.result import Result
-from ..scenario.links import format_value
 from ..scenario.scenario import Scenario
-from ..scenario.text import scenario_to_files
 from ..version import __version__
 
 #: zlib level: level 1 packs the communities' 3.4 MB allocation CSV to 456 KB in 13 ms;
@@ -64,6 +62,10 @@ def host() -> str:
 def scenario_contents(scenario: Scenario) -> dict[str, str]:
     """The scenario as files that load back to the same values (hence the same sha256):
     one flat TOML, its district CSV and, at community level, its unit CSV."""
+    # Imported here: a command that records a scenario kept before never needs them.
+    from ..scenario.links import format_value
+    from ..scenario.text import scenario_to_files
+
     files = scenario_to_files(scenario)
     # The flat copy keeps the district table's file name: the name is a parameter, so
     # it is part of the sha256.
