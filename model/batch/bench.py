@@ -261,7 +261,7 @@ def _store_figures(repeat: int, points: int, grid: int) -> Iterator[str]:
         for _ in range(repeat):
             recorded.append(_run_seconds(path, cli_store))
             unrecorded.append(_run_seconds(path, cli_store, "--no-record"))
-        yield (f"  `budgetsim run` end to end in a new process (the recorder forked beside the solve): "
+        yield (f"  `budgetsim run` end to end in a new process (the store written with sqlite3 alone): "
                f"{statistics.median(recorded):.3f} s recorded, {statistics.median(unrecorded):.3f} s with --no-record "
                f"({(statistics.median(recorded) - statistics.median(unrecorded)) * 1e3:+.0f} ms; medians; "
                f"target <= +20 ms)")
