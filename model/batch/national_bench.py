@@ -5,7 +5,7 @@ temporary folder and loaded; then, ``repeat`` times, its LP is built and solved 
 decomposed solve (:mod:`model.solve.decomposed`), and once its result tables are made
 and written as Parquet and as CSV. Each time is the median over the repetitions
 (medians of one run are that run); peak memory is the process's high-water mark
-(``ru_maxrss``), which includes generating and loading the scenario. With
+(``VmHWM``), which includes generating and loading the scenario. With
 ``monolithic`` the whole LP is also solved once (HiGHS, stage by stage) and the two
 solves' stage optima and ceiling duals are compared. The machine and its load are
 printed with the figures: machines are shared, the figures are for those conditions.
@@ -14,8 +14,6 @@ printed with the figures: machines are shared, the figures are for those conditi
 from __future__ import annotations
 
 import datetime
-import os
-import resource
 import statistics
 import tempfile
 import time
@@ -34,6 +32,7 @@ from ..scenario.scenario import load_scenario
 from ..solve.decomposed import DecomposedSolver
 from ..solve.fast import FastSolver
 from ..solve.stages import STAGES
+from .bench import _high_water_mib, _load
 
 #: The issue's targets (seconds; GiB): median solve by scale, peak memory, tables written.
 TARGETS = {20_000: 3.0, 120_000: 30.0}
@@ -41,16 +40,12 @@ MEMORY_TARGET_GIB = 4.0
 WRITE_TARGET_S = 5.0
 
 
-def _peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def run_national_bench(scale: int, repeat: int = 3, seed: int = 1, monolithic: bool = False) -> Iterator[str]:
     """Yield the report line by line (see the module docstring)."""
     machine = machine_info()
     yield (f"budgetsim bench --scale {scale:,}: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC; "
            f"{machine['uname']}; CPU {machine['cpu']}, {machine['cores']} cores; "
-           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+           f"load average {_load()}")
     with tempfile.TemporaryDirectory(prefix="budgetsim-national-") as tmp:
         folder = Path(tmp)
         t0 = time.perf_counter()
@@ -114,6 +109,6 @@ def run_national_bench(scale: int, repeat: int = 3, seed: int = 1, monolithic: b
                               / max(1.0, float(np.abs(whole.duals[s][ceiling]).max()))) for s in STAGES)
             yield (f"monolithic solve (HiGHS, whole LP per stage): {seconds:.2f} s, once; stage optima apart "
                    f"by at most {max(gaps):.1e} relative, ceiling duals by {duals:.1e}")
-        peak = _peak_mib()
+        peak = _high_water_mib()
         yield (f"peak memory of this process: {peak:,.0f} MiB (target <= {MEMORY_TARGET_GIB:g} GiB: "
                f"{'met' if peak <= MEMORY_TARGET_GIB * 1024 else 'missed'})")

@@ -37,8 +37,8 @@ from ..errors import StoreError, StoreLookupError
 from . import direct
 from .location import resolve_url
 
-#: The store's methods a command may hand over (each one transaction, returning a run id).
-METHODS = ("record_run", "record_batch")
+#: The store's methods a command may hand over (one transaction, returning a run id).
+METHODS = ("record_run",)
 _ERRORS = {"StoreError": StoreError, "StoreLookupError": StoreLookupError}
 
 
@@ -60,7 +60,7 @@ def _store_code_loaded() -> bool:
 
 class Recorder:
     """The store of ``db`` (``--db``, ``$BUDGETSIM_DB`` or the default file), opened beside
-    the command; :meth:`record_run` and :meth:`record_batch` as on
+    the command; :meth:`record_run` as on
     :class:`~model.store.Store`, for one record."""
 
     def __init__(self, db: str | os.PathLike | None = None):
@@ -92,10 +92,6 @@ class Recorder:
 
     def record_run(self, *args: Any, **kwargs: Any) -> int:
         self.hand_over("record_run", *args, **kwargs)
-        return self.answer()
-
-    def record_batch(self, *args: Any, **kwargs: Any) -> int:
-        self.hand_over("record_batch", *args, **kwargs)
         return self.answer()
 
     def hand_over(self, method: str, *args: Any, **kwargs: Any) -> None:
@@ -186,15 +182,11 @@ def _serve_forked(url: str, request_fd: int, reply_fd: int) -> int:
 def serve(url: str, requests, replies) -> int:
     """Open the store, wait for one record on ``requests``, write it, answer on ``replies``.
 
-    A run into an SQLite store at this schema is written with ``sqlite3`` alone
-    (:mod:`model.store.direct`); anything else, or any SQLite error there, goes through
-    :class:`~model.store.Store` (SQLAlchemy), which also names the problem.
+    The forked copy serves the stores the command cannot write directly (PostgreSQL, a
+    store to create or upgrade): through :class:`~model.store.Store`, which also names
+    any problem.
     """
-    path = direct.sqlite_path(url)
-    plain = path is not None and direct.usable(path)
-    store, failure = None, None
-    if not plain:
-        store, failure = _open(url)
+    store, failure = _open(url)
     size = int.from_bytes(requests.read(8) or b"\0", "big")
     request = requests.read(size) if size else b""
 
@@ -206,21 +198,11 @@ def serve(url: str, requests, replies) -> int:
         if not request or len(request) != size:  # the command ended without handing a whole record over
             return 0
         method, args, kwargs = pickle.loads(request)
-        if method not in METHODS:
-            reply(("error", "StoreError", _shown(url), f"cannot record by {method!r}"))
-            return 1
-        if plain and method == "record_run":
-            try:
-                run_id = direct.record_run(path, *args, **kwargs)
-            except Exception:  # noqa: BLE001 - nothing was written: the store says what is wrong, or writes it
-                pass
-            else:
-                reply(("ok", run_id, str(path)))
-                return 0
-        if store is None and failure is None:
-            store, failure = _open(url)
         if failure is not None:
             reply(("error", type(failure).__name__, failure.where, failure.rule))
+            return 1
+        if method not in METHODS:
+            reply(("error", "StoreError", store.where, f"cannot record by {method!r}"))
             return 1
         try:
             run_id = getattr(store, method)(*args, **kwargs)
