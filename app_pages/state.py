@@ -92,7 +92,7 @@ def _load(base: str, files: tuple[tuple[str, str], ...], overrides: tuple[tuple[
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _solve(base: str, files: tuple[tuple[str, str], ...], overrides: tuple[tuple[str, str], ...]) -> Result:
-    return solve(_load(base, files, overrides))
+    return solve(_load(base, files, overrides), record=False)  # the app records a run once, at Apply and run
 
 
 # Decision analysis: each is a function of the scenario alone, cached like the solve. The

@@ -31,8 +31,8 @@ def test_a_new_store_is_created_at_the_newest_schema(store):
     from model.store.engine import alembic_config
     from model.store.schema import HEAD
 
-    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD == "0002"
-    assert store.revision() == "0002"
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD == "0003"
+    assert store.revision() == "0003"
     assert store.runs().total == 0 and len(store.scenarios()) == 0
 
 
@@ -211,3 +211,31 @@ def test_the_store_reads_back_as_pandas_through_the_public_api(store_url, defaul
         assert isinstance(frame, pd.DataFrame) and list(frame["id"]) == [run_id]
         csv = store.run(run_id).files["money.csv"]
         pd.testing.assert_frame_equal(pd.read_csv(io.StringIO(csv)), store.run(run_id).tables["money"])
+
+
+def test_every_solve_from_the_python_api_is_recorded_unless_told_not(store_url, monkeypatch, default_scenario):
+    import model
+
+    monkeypatch.setenv("BUDGETSIM_DB", store_url)
+    result = model.solve(default_scenario)  # records by default, into $BUDGETSIM_DB
+    assert isinstance(result.run_id, int)
+    quiet = model.solve(default_scenario, record=False)  # the command line's --no-record
+    assert quiet.run_id is None
+    with model.open_store(store_url) as store:
+        assert list(store.runs().frame["id"]) == [result.run_id]
+        run = store.run(result.run_id)
+        assert run.info["source"] == "api" and run.info["scenario_sha256"] == default_scenario.sha256()
+        assert run.files == render_result(result, districts=default_scenario.districts)  # what run --out writes
+
+
+def test_a_solve_can_name_its_store_and_a_bad_one_is_named_in_the_error(tmp_path, default_scenario):
+    import model
+
+    elsewhere = tmp_path / "elsewhere.sqlite"
+    result = model.solve(default_scenario, record=elsewhere)
+    with model.open_store(elsewhere) as store:
+        assert store.run(result.run_id).info["source"] == "api"
+    broken = tmp_path / "broken.sqlite"
+    broken.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="broken.sqlite"):
+        model.solve(default_scenario, record=broken)

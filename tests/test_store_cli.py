@@ -83,7 +83,7 @@ def test_db_upgrade_keeps_an_older_stores_data(tmp_path, capsys):
     assert main(["runs", "list", "--db", str(old)]) == 1
     assert "run `budgetsim db upgrade`" in capsys.readouterr().err
     assert main(["db", "upgrade", "--db", str(old)]) == 0
-    assert f"{old}: upgraded from schema 0001 to 0002, data kept" in capsys.readouterr().out
+    assert f"{old}: upgraded from schema 0001 to 0003, data kept" in capsys.readouterr().out
     assert main(["runs", "list", "--db", str(old), "--json"]) == 0
     assert [r["username"] for r in lines_of_json(capsys.readouterr().out)] == ["wang", "li"]
 

@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 import pytest
+import sqlalchemy as sa
 
 from model.errors import StoreError, StoreLookupError
 from model.store import Store
@@ -85,11 +86,11 @@ def _older_store(store_url, tmp_path) -> str:
 
 def test_a_store_from_an_older_version_is_upgraded_with_its_data(store_url, tmp_path):
     url = _older_store(store_url, tmp_path)
-    with pytest.raises(StoreError, match=r"is at schema 0001, this budgetsim needs 0002: run `budgetsim db upgrade`"):
+    with pytest.raises(StoreError, match=r"is at schema 0001, this budgetsim needs 0003: run `budgetsim db upgrade`"):
         Store.open(url)
     with Store.open(url, check=False) as store:
-        assert store.upgrade() == ("0001", "0002")
-        assert store.upgrade() == ("0002", "0002")  # a second upgrade changes nothing
+        assert store.upgrade() == ("0001", "0003")
+        assert store.upgrade() == ("0003", "0003")  # a second upgrade changes nothing
     with Store.open(url) as store:
         frame = store.runs().frame.set_index("id")
         assert list(frame.index) == [2, 1]
@@ -104,6 +105,32 @@ def test_a_store_from_an_older_version_is_upgraded_with_its_data(store_url, tmp_
         assert store.scenario_files("old") == {"old.toml": '[scenario]\nname = "Old"\n'}
         new_id = store.label_run(1, "still the reference")  # ids go on after the old ones
         assert new_id == 2 and store.run(1).labels["text"].tolist()[-1] == "still the reference"
+
+
+def test_a_downgrade_to_0002_turns_tables_kept_as_columns_back_into_csv_text(store_url, default_scenario,
+                                                                             default_result):
+    """Runs recorded from 0003 keep their tables as columns; an older budgetsim reads only
+    text, so going back to 0002 rewrites them as the same CSV text (and up again, as is)."""
+    from alembic import command
+
+    from model.store import records, tables
+    from model.store.engine import alembic_config
+    from model.store.schema import run_files
+
+    with Store.open(store_url) as store:
+        run_id = store.record_run(default_result, default_scenario)
+        written = store.run(run_id).files
+        with store._engine.begin() as connection:
+            kept = dict(connection.execute(sa.select(run_files.c.name, run_files.c.data)).all())
+            assert sum(tables.is_columns(data) for data in kept.values()) == len(written) - 1  # all but summary.json
+            command.downgrade(alembic_config(connection), "0002")
+        with store._engine.begin() as connection:
+            rows = connection.execute(sa.select(run_files.c.name, run_files.c.data, run_files.c.size)).all()
+        assert {name: records.unpack(data) for name, data, _ in rows} == written  # plain zlib text, as 0002 reads
+        assert all(size == len(written[name].encode("utf-8")) for name, _, size in rows)
+    with Store.open(store_url, check=False) as store:
+        assert store.upgrade() == ("0002", "0003")
+        assert store.run(run_id).files == written
 
 
 def test_a_damaged_sqlite_file_is_named_in_a_clear_error(tmp_path):

@@ -252,16 +252,14 @@ def _solve_and_report(args: argparse.Namespace, started: float, opened) -> int:
         print("\n" + format_sensitivity(analysis))
         extra_summary["sensitivity"] = analysis.summary()
         extra_tables.update(analysis.tables())
-    # Rendered here only when written here as CSV (the recorder renders its own).
-    files = render_result(result, extra_summary, extra_tables, scenario.districts) if args.out and not parquet else None
     if args.out:
-        written = write_files(args.out, render_parquet(result, extra_summary, extra_tables, scenario.districts)
-                              if parquet else files)
+        render = render_parquet if parquet else render_result
+        written = write_files(args.out, render(result, extra_summary, extra_tables, scenario.districts))
         print(f"\nwrote {', '.join(str(p) for p in written)}")
     if args.write_lp:
         print(f"wrote {args.write_lp}")
     record(args, (lambda recorder: recorder.answer()) if early else lambda store: store.record_run(
-        result, scenario, source="cli", files=files, extra_summary=extra_summary, extra_tables=extra_tables,
+        result, scenario, source="cli", extra_summary=extra_summary, extra_tables=extra_tables,
         duration_seconds=time.perf_counter() - started), opened)
     return EXIT_OK
 

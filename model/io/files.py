@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from ..export import safe_table, with_district_names
+from ..export import csv_text, with_district_names
 from .outputs import OutputFolder, umask
 
 
@@ -80,13 +80,13 @@ def write_text(path: Path, text: str) -> None:
 
 def write_json(path: Path, data: Mapping[str, Any]) -> None:
     """Write ``data`` as indented UTF-8 JSON, atomically."""
-    write_text(path, json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    write_text(path, summary_text(data))
 
 
 def write_csv(path: Path, frame: pd.DataFrame) -> None:
     """Write a table as CSV without the index, atomically (formula text neutralised,
-    see :func:`model.export.safe_table`)."""
-    write_text(path, safe_table(frame).to_csv(index=False, lineterminator="\n"))
+    see :func:`model.export.csv_text`)."""
+    write_text(path, csv_text(frame))
 
 
 def write_result(result: Writable, out_dir: Path, extra_summary: Mapping[str, Any] | None = None,
@@ -103,18 +103,18 @@ def write_result(result: Writable, out_dir: Path, extra_summary: Mapping[str, An
     return write_files(out_dir, render_result(result, extra_summary, extra_tables, districts))
 
 
+def summary_text(summary: Mapping[str, Any]) -> str:
+    """``summary.json`` as written: indented UTF-8 JSON (no NaN: a missing figure is null)."""
+    return json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
 def render_result(result: Writable, extra_summary: Mapping[str, Any] | None = None,
                   extra_tables: Mapping[str, pd.DataFrame] | None = None,
                   districts: pd.DataFrame | None = None) -> dict[str, str]:
     """The files :func:`write_result` writes, by name, as text (the store keeps the same)."""
-    summary = {**result.summary(), **(extra_summary or {})}
-    files: dict[str, str] = {
-        "summary.json": json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
-    }
+    files: dict[str, str] = {"summary.json": summary_text({**result.summary(), **(extra_summary or {})})}
     for name, frame in {**result.tables(), **(extra_tables or {})}.items():
-        if districts is not None:
-            frame = with_district_names(frame, districts)
-        files[f"{name}.csv"] = safe_table(frame).to_csv(index=False, lineterminator="\n")
+        files[f"{name}.csv"] = csv_text(frame, districts)
     return files
 
 
@@ -129,10 +129,7 @@ def render_parquet(result: Writable, extra_summary: Mapping[str, Any] | None = N
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    summary = {**result.summary(), **(extra_summary or {})}
-    files: dict[str, str | bytes] = {
-        "summary.json": json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
-    }
+    files: dict[str, str | bytes] = {"summary.json": summary_text({**result.summary(), **(extra_summary or {})})}
     for name, frame in {**result.tables(), **(extra_tables or {})}.items():
         if districts is not None:
             frame = with_district_names(frame, districts)

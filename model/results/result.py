@@ -62,15 +62,18 @@ class Result:
     #: Per district: soft coverage, money per committee (see ``district_equity``).
     equity_by_district: pd.DataFrame | None = None
     equity: dict[str, Any] = field(default_factory=dict)
+    #: The run's id in the store when ``model.solve`` recorded it (not part of summary.json).
+    run_id: int | None = field(default=None, repr=False)
 
     # --- views ------------------------------------------------------------------
     def compliance_by_year(self, district: str = "city") -> dict[str, dict[int, float]]:
         """``{program: {year: share at standard}}`` for the city or one district."""
-        rows = self.compliance[self.compliance["district"] == district]
+        rows = self.compliance
         found: dict[str, dict[int, float]] = {program.value: {} for program in PROGRAMS}
-        # Plain lists, not itertuples: a run's summary reads this twice (about 10 ms saved).
-        for program, year, share in zip(rows["program"].tolist(), rows["year"].tolist(), rows["share"].tolist()):
-            if program in found:
+        # Plain lists, not a filtered frame: every recorded run's summary reads this twice.
+        for where, program, year, share in zip(rows["district"].tolist(), rows["program"].tolist(),
+                                               rows["year"].tolist(), rows["share"].tolist()):
+            if where == district and program in found:
                 found[program][int(year)] = float(share)
         return found
 
@@ -113,7 +116,8 @@ class Result:
             "objectives": {k: _num(v) for k, v in self.objectives.items()},
             "unmet_hard": [
                 {"requirement": r.requirement, "district": r.district, "year": int(r.year),
-                 "missing_yuan": _num(r.missing_yuan)} for r in self.unmet_hard.itertuples()],
+                 "missing_yuan": _num(r.missing_yuan)} for r in self.unmet_hard.itertuples()
+            ] if len(self.unmet_hard) else [],
             "missing_yuan_total": _num(float(self.unmet_hard["missing_yuan"].sum())),
             "compliance": compliance,
             "equity": {k: (_num(v) if isinstance(v, float) else v) for k, v in self.equity.items()},

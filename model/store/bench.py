@@ -10,7 +10,6 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ..io import render_result
 from ..results.result import Result
 from ..scenario.scenario import Scenario
 from .schema import run_files, runs
@@ -22,7 +21,7 @@ def record_seconds(store: Store, result: Result, scenario: Scenario, repeat: int
     seconds = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        store.record_run(result, scenario, source="cli", files=render_result(result))
+        store.record_run(result, scenario, source="cli")
         seconds.append(time.perf_counter() - t0)
     return statistics.median(seconds)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 #: The schema revision this budgetsim reads and writes: the newest Alembic migration
 #: (``migrations/versions``; a test checks it). Here, so that it is known without SQLAlchemy.
-HEAD = "0002"
+HEAD = "0003"
 #: The environment variable that names the store (the CLI's ``--db`` wins over it).
 ENV_VAR = "BUDGETSIM_DB"
 DEFAULT_FILE_NAME = "budgetsim.sqlite"

@@ -60,10 +60,11 @@ def _store_code_loaded() -> bool:
 
 class Recorder:
     """The store of ``db`` (``--db``, ``$BUDGETSIM_DB`` or the default file), opened beside
-    the command; :meth:`record_run` as on
+    the command (``fork=False``: in this process, when the record is handed over, as
+    ``model.solve`` does after its solve); :meth:`record_run` as on
     :class:`~model.store.Store`, for one record."""
 
-    def __init__(self, db: str | os.PathLike | None = None):
+    def __init__(self, db: str | os.PathLike | None = None, fork: bool = True):
         self.url = resolve_url(db)
         self.where = _shown(self.url)
         self._pid: int | None = None
@@ -71,7 +72,7 @@ class Recorder:
         # An SQLite store at this schema: written here with sqlite3 when the run is over
         # (cheaper than a fork, whose copied pages the command would pay for as it solves).
         self._direct = path if path is not None and direct.usable(path) else None
-        if self._direct is None and hasattr(os, "fork") and not _store_code_loaded():
+        if fork and self._direct is None and hasattr(os, "fork") and not _store_code_loaded():
             self._fork()
 
     def _fork(self) -> None:

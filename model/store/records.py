@@ -13,10 +13,12 @@ import zlib
 from collections.abc import Mapping
 from typing import Any
 
-from ..io import render_result
+from ..export import csv_text
+from ..io.files import summary_text
 from ..results.result import Result
 from ..scenario.scenario import Scenario
 from ..version import __version__
+from . import tables
 
 #: zlib level: level 1 packs the communities' 3.4 MB allocation CSV to 456 KB in 13 ms;
 #: level 6 to 367 KB in 38 ms (a run is recorded while the analyst waits).
@@ -82,10 +84,35 @@ def scenario_contents(scenario: Scenario) -> dict[str, str]:
 
 
 def run_files(result: Result, extra_summary: Mapping[str, Any] | None = None,
-              extra_tables: Mapping[str, Any] | None = None, districts: Any = None) -> dict[str, str]:
-    """The files ``budgetsim run --out`` writes for this result, by name, as text
-    (``districts``: the scenario's table, for the names beside the ids)."""
-    return render_result(result, extra_summary, extra_tables, districts=districts)
+              extra_tables: Mapping[str, Any] | None = None, districts: Any = None
+              ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The files ``budgetsim run --out`` writes for this result, as the store keeps them:
+    (the summary, ``run_files`` rows). ``summary.json`` is kept as its text, the tables
+    as typed columns (:mod:`model.store.tables`; read back, they are the same CSV text)
+    or, when a column is of another kind, as their CSV text. ``districts``: the
+    scenario's table, for the names beside the ids."""
+    summary = {**result.summary(), **(extra_summary or {})}
+    packed = pack_texts({"summary.json": summary_text(summary)})
+    names = tables.district_names(districts) if districts is not None else None
+    for name, frame in {**result.tables(), **(extra_tables or {})}.items():
+        kept = tables.encode(frame, names) if names is not None or districts is None else None
+        if kept is None:
+            packed += pack_texts({f"{name}.csv": csv_text(frame, districts)})
+        else:
+            packed.append({"name": f"{name}.csv", "data": kept[0], "size": kept[1]})
+    return summary, packed
+
+
+def pack_texts(files: Mapping[str, str]) -> list[dict[str, Any]]:
+    """``run_files`` rows of text files kept as they are (compressed)."""
+    return [{"name": name, "data": pack(text), "size": len(text.encode("utf-8"))} for name, text in files.items()]
+
+
+def read_file(data: bytes) -> str:
+    """A kept run file's text: a table kept as columns rendered as ``run --out`` writes it."""
+    if tables.is_columns(data):
+        return csv_text(tables.decode(data))
+    return unpack(data)
 
 
 #: Where a run was made.
@@ -94,12 +121,11 @@ SOURCES = ("cli", "app", "api")
 
 def run_record(result: Result, scenario: Scenario, *, extra_summary: Mapping[str, Any] | None = None,
                extra_tables: Mapping[str, Any] | None = None, source: str = "api",
-               duration_seconds: float | None = None, scenario_name: str | None = None,
-               files: Mapping[str, str] | None = None) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
+               duration_seconds: float | None = None, scenario_name: str | None = None
+               ) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
     """A solve's record before any SQL: the scenario's sha256, the ``runs`` row and the
     ``run_files`` rows (compressed), as :meth:`~model.store.Store.record_run` writes them."""
-    files = dict(files) if files is not None else run_files(result, extra_summary, extra_tables, scenario.districts)
-    summary = json.loads(files["summary.json"])
+    summary, packed = run_files(result, extra_summary, extra_tables, scenario.districts)
     figures = headline(summary)
     provenance = result.provenance
     row = {
@@ -109,14 +135,14 @@ def run_record(result: Result, scenario: Scenario, *, extra_summary: Mapping[str
         "missing_hard_yuan": summary["missing_yuan_total"] or 0.0, "headline": figures,
         "duration_seconds": float(duration_seconds if duration_seconds is not None else provenance["solve_seconds"]),
     }
-    return finish_record(scenario, row, files, source, scenario_name, provenance.get("scenario_sha256"))
+    return finish_record(scenario, row, packed, source, scenario_name, provenance.get("scenario_sha256"))
 
 
-def finish_record(scenario: Scenario, row: dict[str, Any], files: Mapping[str, str], source: str,
+def finish_record(scenario: Scenario, row: dict[str, Any], packed: list[dict[str, Any]], source: str,
                   scenario_name: str | None, sha: str | None = None
                   ) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
     """A run's row completed with what every record says (scenario, versions, who, where,
-    when), and its files compressed: (sha256, row, file rows)."""
+    when): (sha256, row, file rows)."""
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
     sha = sha or scenario.sha256()  # a result's provenance has it already
@@ -124,7 +150,6 @@ def finish_record(scenario: Scenario, row: dict[str, Any], files: Mapping[str, s
            "title": scenario.title, "budgetsim_version": __version__,
            "python_version": platform.python_version(), "host": host(), "username": user(),
            "source": source, "created_at": now()}
-    packed = [{"name": name, "data": pack(text), "size": len(text.encode("utf-8"))} for name, text in files.items()]
     return sha, row, packed
 
 

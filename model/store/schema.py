@@ -75,7 +75,8 @@ run_files = sa.Table(
     "run_files", metadata,
     sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id"), primary_key=True),
     sa.Column("name", sa.String(200), primary_key=True),  # summary.json, allocation.csv, ...
-    sa.Column("data", sa.LargeBinary, nullable=False),  # zlib-compressed UTF-8 text
+    # zlib-compressed UTF-8 text, or (from 0003) a table kept as columns (model/store/tables.py)
+    sa.Column("data", sa.LargeBinary, nullable=False),
     sa.Column("size", sa.Integer, nullable=False),  # bytes before compression
 )
 

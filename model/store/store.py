@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from ..errors import StoreError, StoreLookupError
 from ..io import text_reader, write_files
+from ..io.files import summary_text
 from ..results.result import Result
 from ..results.stored import result_from_files
 from ..scenario.scenario import Scenario, load_scenario_texts
@@ -284,16 +285,15 @@ class Store:
     # --- runs -----------------------------------------------------------------
     def record_run(self, result: Result, scenario: Scenario, *, extra_summary: Mapping[str, Any] | None = None,
                    extra_tables: Mapping[str, pd.DataFrame] | None = None, source: str = "api",
-                   duration_seconds: float | None = None, scenario_name: str | None = None,
-                   files: Mapping[str, str] | None = None) -> int:
+                   duration_seconds: float | None = None, scenario_name: str | None = None) -> int:
         """Record one solve with the files ``run --out`` writes for it; returns the run id.
 
-        ``files`` are those files already rendered (``model.io.render_result``), to
-        render them once when they are also written to disk.
+        The tables are kept as typed columns and read back as the CSV text ``run --out``
+        writes (:mod:`model.store.tables`).
         """
         return self._write_record(scenario, *records.run_record(
             result, scenario, extra_summary=extra_summary, extra_tables=extra_tables, source=source,
-            duration_seconds=duration_seconds, scenario_name=scenario_name, files=files))
+            duration_seconds=duration_seconds, scenario_name=scenario_name))
 
     def record_batch(self, kind: str, scenario: Scenario, summary: Mapping[str, Any], outputs: list[Path], *,
                      solver: str = "highs", solver_version: str = "", duration_seconds: float = 0.0,
@@ -303,7 +303,7 @@ class Store:
         if kind not in ("sweep", "montecarlo"):
             raise ValueError(f"kind must be sweep or montecarlo, not {kind!r}")
         outputs = [Path(p).resolve() for p in outputs]
-        files = {"summary.json": json.dumps(dict(summary), indent=2, ensure_ascii=False, allow_nan=False) + "\n"}
+        files = {"summary.json": summary_text(dict(summary))}
         for path in outputs:
             if path.name != "summary.json" and path.stat().st_size <= MAX_COPIED_BYTES:
                 files[path.name] = text_reader(path.parent)(path.name)
@@ -315,7 +315,8 @@ class Store:
 
     def _record(self, scenario: Scenario, row: dict[str, Any], files: Mapping[str, str], source: str,
                 scenario_name: str | None, sha: str | None = None) -> int:
-        return self._write_record(scenario, *records.finish_record(scenario, row, files, source, scenario_name, sha))
+        return self._write_record(scenario, *records.finish_record(scenario, row, records.pack_texts(files), source,
+                                                                   scenario_name, sha))
 
     def _write_record(self, scenario: Scenario, sha: str, row: dict[str, Any], packed: list[dict[str, Any]]) -> int:
         with self._write() as connection:
@@ -394,7 +395,7 @@ class Store:
         label_frame = pd.DataFrame([dict(r._asdict(), labelled_at=records.as_utc(r.labelled_at)) for r in labels],
                                    columns=[c.name for c in run_labels.columns])
         order = {"summary.json": 0}
-        files = {name: records.unpack(data) for name, data in sorted(stored, key=lambda r: (order.get(r[0], 1), r[0]))}
+        files = {name: records.read_file(data) for name, data in sorted(stored, key=lambda r: (order.get(r[0], 1), r[0]))}
         return StoredRun(id=row.id, info=info, files=files, labels=label_frame)
 
     def label_run(self, run_id: int, text: str, kind: str = "note", who: str | None = None) -> int:

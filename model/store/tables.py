@@ -1,0 +1,118 @@
+"""A run's result tables as the store keeps them: typed columns, exact to the bit, turned
+into the CSV text of ``budgetsim run --out`` only when they are read.
+
+Rendering a table as CSV writes every number out in full (about a microsecond a figure):
+the larger part of what recording a run cost. Kept as columns, the numbers are copied as
+they are (a float64 as its eight bytes, text as JSON), and the CSV a reader gets is
+rendered then by the very function ``run --out`` uses (:func:`model.export.csv_text`),
+from a table equal to the run's, so the text is the same, cell for cell
+(``tests/test_store_tables.py``).
+
+The stored bytes are :data:`MAGIC` and then, zlib-compressed: the header's length (4
+bytes, big-endian), the header (JSON: the number of rows and, for each column, its name,
+kind and length in bytes) and the columns one after the other. A table with a column of
+another kind (dates, mixed objects) is not encoded here: it is kept as its CSV text.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: What starts a table kept as columns; a file kept as text starts with zlib's header
+#: byte (0x78), never with this.
+MAGIC = b"budgetsim-columns-1\n"
+#: zlib level, as :data:`model.store.records.LEVEL`.
+LEVEL = 1
+
+
+def encode(frame: pd.DataFrame, names: dict[str, dict[Any, str]] | None = None) -> tuple[bytes, int] | None:
+    """``frame`` as stored bytes and its size before compression; None when a column is of
+    a kind kept only as CSV text. ``names`` (:func:`district_names`) puts the district
+    names beside the ids, as :func:`~model.export.csv_text` does."""
+    if isinstance(frame.columns, pd.MultiIndex) or not all(isinstance(name, str) for name in frame.columns):
+        return None
+    header: list[dict[str, Any]] = []
+    blobs: list[bytes] = []
+    for name, column in frame.items():
+        kept = _column(column)
+        if kept is None:
+            return None
+        kind, blob = kept
+        header.append({"name": name, "kind": kind, "bytes": len(blob)})
+        blobs.append(blob)
+    if names is not None and "district" in frame.columns and "name_zh" not in frame.columns:
+        at = list(frame.columns).index("district") + 1
+        ids = frame["district"].tolist()
+        for offset, (name, by_id) in enumerate(names.items()):
+            blob = json.dumps([by_id.get(i) for i in ids], ensure_ascii=False).encode("utf-8")  # unknown id: null
+            header.insert(at + offset, {"name": name, "kind": "object", "bytes": len(blob)})
+            blobs.insert(at + offset, blob)
+    head = json.dumps({"rows": len(frame), "columns": header}, ensure_ascii=False).encode("utf-8")
+    payload = b"".join([len(head).to_bytes(4, "big"), head, *blobs])
+    return MAGIC + zlib.compress(payload, LEVEL), len(payload)
+
+
+def district_names(districts: pd.DataFrame) -> dict[str, dict[Any, str]] | None:
+    """``{column: {district id: name}}`` for the two name columns, ``"city"`` rows named
+    全市 / City (as :func:`~model.export.with_district_names`); None when a name is not
+    text (such a table is kept as CSV text)."""
+    names = {"name_zh": districts["name_zh"].to_dict() | {"city": "全市"},
+             "name_en": districts["name_en"].to_dict() | {"city": "City"}}
+    if not all(isinstance(v, str) for by_id in names.values() for v in by_id.values()):
+        return None
+    return names
+
+
+def is_columns(data: bytes) -> bool:
+    """Whether stored bytes are a table kept by :func:`encode`."""
+    return data[:len(MAGIC)] == MAGIC
+
+
+def decode(data: bytes) -> pd.DataFrame:
+    """The table :func:`encode` kept (its names, kinds, every value)."""
+    payload = zlib.decompress(data[len(MAGIC):])
+    size = int.from_bytes(payload[:4], "big")
+    head = json.loads(payload[4:4 + size].decode("utf-8"))
+    at = 4 + size
+    values: dict[int, Any] = {}
+    for j, column in enumerate(head["columns"]):
+        blob = payload[at:at + column["bytes"]]
+        at += column["bytes"]
+        kind = column["kind"]
+        if kind in ("str", "object"):
+            texts = json.loads(blob.decode("utf-8"))
+            values[j] = pd.Series(texts, dtype="str" if kind == "str" else object)  # object stays object
+        else:
+            values[j] = pd.Series(np.frombuffer(blob, dtype=np.dtype(kind)).copy())
+    frame = pd.DataFrame(values, index=pd.RangeIndex(head["rows"]))
+    frame.columns = [c["name"] for c in head["columns"]]
+    return frame
+
+
+def _column(column: pd.Series) -> tuple[str, bytes] | None:
+    """(kind, bytes) of one column: numbers and booleans by their numpy type (the type's
+    own byte order), text (pandas' ``str`` or objects that are all text or missing) as a
+    JSON list with ``null`` where a value is missing."""
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
+        return dtype.str, column.to_numpy().tobytes()
+    if isinstance(dtype, pd.StringDtype):  # text or missing, nothing else
+        texts = column.to_numpy(dtype=object, na_value=None).tolist()
+        return "str", json.dumps(texts, ensure_ascii=False).encode("utf-8")
+    if dtype == object:
+        texts = column.tolist()
+        if all(isinstance(v, str) for v in texts):
+            return "object", json.dumps(texts, ensure_ascii=False).encode("utf-8")
+        texts = [None if _missing(v) else v for v in texts]
+        if all(v is None or isinstance(v, str) for v in texts):
+            return "object", json.dumps(texts, ensure_ascii=False).encode("utf-8")
+    return None
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
