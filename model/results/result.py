@@ -99,7 +99,10 @@ class Result:
 
     def summary(self) -> dict[str, Any]:
         """The JSON summary written as ``summary.json`` (shares as fractions, money in yuan)."""
-        by_year = lambda column: {str(int(y)): _num(v) for y, v in zip(self.money["year"], self.money[column])}  # noqa: E731
+        money = {column: self.money[column].tolist() for column in (
+            "year", "ceiling_yuan", "transfers_yuan", "own_yuan", "capacity_yuan", "shadow_price_points_per_yuan",
+            "shadow_price_missing_yuan_per_yuan")}  # each column once: every recorded run makes this summary
+        by_year = lambda column: {str(int(y)): _num(v) for y, v in zip(money["year"], money[column])}  # noqa: E731
         compliance = {p: {str(y): _num(s) for y, s in v.items()} for p, v in self.compliance_by_year().items()}
         summary = {
             "scenario": self.scenario_name,

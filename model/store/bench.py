@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,6 +25,43 @@ def record_seconds(store: Store, result: Result, scenario: Scenario, repeat: int
         t0 = time.perf_counter()
         store.record_run(result, scenario, source="cli")
         seconds.append(time.perf_counter() - t0)
+    return statistics.median(seconds)
+
+
+#: Run in a new interpreter by :func:`recorder_seconds`: ``budgetsim run SCENARIO`` with
+#: the recorder's import and every call of it timed (``main`` is the command itself).
+_TIMED_RUN = """
+import contextlib, io, sys, time
+from model.cli import main
+start = time.perf_counter()
+from model.store import recorder
+spent = [time.perf_counter() - start]
+def timed(method):
+    def call(*args, **kwargs):
+        t0 = time.perf_counter()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            spent.append(time.perf_counter() - t0)
+    return call
+for name in ("__init__", "hand_over", "answer", "close"):
+    setattr(recorder.Recorder, name, timed(getattr(recorder.Recorder, name)))
+with contextlib.redirect_stdout(io.StringIO()):
+    code = main(["run", sys.argv[1]])
+print(sum(spent) if code == 0 else "failed")
+"""
+
+
+def recorder_seconds(scenario: Path, env: dict[str, str], repeat: int) -> float:
+    """Median seconds the recorder takes inside ``budgetsim run`` in a new interpreter
+    each time: importing it, making it, rendering and writing the run (first calls and all),
+    without the noise of starting a process, which a difference of two end-to-end times
+    carries (tens of milliseconds on a shared machine)."""
+    seconds = []
+    for _ in range(repeat):
+        out = subprocess.run([sys.executable, "-c", _TIMED_RUN, str(scenario)], env=env, check=True,
+                             capture_output=True, text=True).stdout.strip()
+        seconds.append(float(out))
     return statistics.median(seconds)
 
 

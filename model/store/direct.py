@@ -31,18 +31,14 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def usable(path: Path) -> bool:
-    """Whether ``path`` is an existing store at this budgetsim's schema (read only)."""
-    if not path.is_file():
-        return False
-    try:
-        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=TIMEOUT)
-        try:
-            found = connection.execute("SELECT version_num FROM alembic_version").fetchone()
-        finally:
-            connection.close()
-    except sqlite3.Error:
-        return False
-    return found is not None and found[0] == HEAD
+    """Whether ``path`` may be written here: an existing file (its schema is checked in
+    the write's transaction, :class:`NotHere` if it is not this budgetsim's)."""
+    return path.is_file()
+
+
+class NotHere(Exception):
+    """The store is not one this module writes (another schema): :class:`~model.store.Store`
+    must open it, to upgrade it or say why not."""
 
 
 def _value(value: Any) -> Any:
@@ -63,16 +59,18 @@ def _insert(connection: sqlite3.Connection, table: str, row: dict[str, Any], ext
 
 def record_run(path: Path, result, scenario, **options: Any) -> int:
     """Record ``result`` of ``scenario`` in the store at ``path``; the run id. ``options``
-    as :meth:`~model.store.Store.record_run`. Raises ``sqlite3.Error`` when SQLite does."""
+    as :meth:`~model.store.Store.record_run`. Raises ``sqlite3.Error`` when SQLite does, and
+    :class:`NotHere` for a store at another schema (nothing is written either way)."""
     sha, row, packed = records.run_record(result, scenario, **options)
     connection = sqlite3.connect(str(path), timeout=TIMEOUT, isolation_level=None)
     try:
         connection.execute(f"PRAGMA busy_timeout = {int(TIMEOUT * 1000)}")
-        connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute("PRAGMA foreign_keys = ON")
+        connection.execute("PRAGMA foreign_keys = ON")  # WAL mode is the file's own, set when it was made
         connection.execute("PRAGMA synchronous = NORMAL")
         connection.execute("BEGIN IMMEDIATE")  # the write lock first: writers queue
         try:
+            if connection.execute("SELECT version_num FROM alembic_version").fetchone() != (HEAD,):
+                raise NotHere(path)
             if connection.execute("SELECT 1 FROM scenarios WHERE sha256 = ?", (sha,)).fetchone() is None:
                 _insert(connection, "scenarios", records.scenario_row(scenario, sha), " ON CONFLICT DO NOTHING")
             run_id = _insert(connection, "runs", row).lastrowid

@@ -10,7 +10,8 @@ from a table equal to the run's, so the text is the same, cell for cell
 
 The stored bytes are :data:`MAGIC` and then, zlib-compressed: the header's length (4
 bytes, big-endian), the header (JSON: the number of rows and, for each column, its name,
-kind and length in bytes) and the columns one after the other. A table with a column of
+kind, length in bytes and, for text, its distinct values) and the columns one after the
+other: numbers as their bytes, text as a code per row into its distinct values. A table with a column of
 another kind (dates, mixed objects) is not encoded here: it is kept as its CSV text.
 """
 
@@ -28,30 +29,39 @@ import pandas as pd
 MAGIC = b"budgetsim-columns-1\n"
 #: zlib level, as :data:`model.store.records.LEVEL`.
 LEVEL = 1
+#: A text column's codes: little-endian 32-bit integers, -1 for a missing value.
+CODES = np.dtype("<i4")
+#: Rows from which a text column is coded by pandas (vectorised) rather than in Python
+#: (which wins on a city run's tables of a few hundred rows).
+VECTORISED_FROM = 20_000
 
 
 def encode(frame: pd.DataFrame, names: dict[str, dict[Any, str]] | None = None) -> tuple[bytes, int] | None:
     """``frame`` as stored bytes and its size before compression; None when a column is of
     a kind kept only as CSV text. ``names`` (:func:`district_names`) puts the district
     names beside the ids, as :func:`~model.export.csv_text` does."""
-    if isinstance(frame.columns, pd.MultiIndex) or not all(isinstance(name, str) for name in frame.columns):
+    columns = frame.columns.tolist()  # once: pandas' text index is slow to walk
+    if isinstance(frame.columns, pd.MultiIndex) or not all(isinstance(name, str) for name in columns):
         return None
     header: list[dict[str, Any]] = []
     blobs: list[bytes] = []
-    for name, column in frame.items():
+    district = None  # the district column's distinct ids and codes, for the names beside it
+    for name, column in zip(columns, _arrays(frame)):
         kept = _column(column)
         if kept is None:
             return None
-        kind, blob = kept
-        header.append({"name": name, "kind": kind, "bytes": len(blob)})
+        head, blob = kept
+        header.append({"name": name, **head, "bytes": len(blob)})
         blobs.append(blob)
-    if names is not None and "district" in frame.columns and "name_zh" not in frame.columns:
-        at = list(frame.columns).index("district") + 1
-        ids = frame["district"].tolist()
-        for offset, (name, by_id) in enumerate(names.items()):
-            blob = json.dumps([by_id.get(i) for i in ids], ensure_ascii=False).encode("utf-8")  # unknown id: null
-            header.insert(at + offset, {"name": name, "kind": "object", "bytes": len(blob)})
-            blobs.insert(at + offset, blob)
+        if name == "district" and "values" in head:
+            district = head["values"], blob
+    if names is not None and district is not None and "name_zh" not in columns:
+        at = columns.index("district") + 1
+        ids, codes = district
+        for offset, (name, by_id) in enumerate(names.items()):  # the ids' codes, with names for values
+            header.insert(at + offset, {"name": name, "kind": "object", "values": [by_id.get(i) for i in ids],
+                                        "bytes": len(codes)})  # an unknown id: null
+            blobs.insert(at + offset, codes)
     head = json.dumps({"rows": len(frame), "columns": header}, ensure_ascii=False).encode("utf-8")
     payload = b"".join([len(head).to_bytes(4, "big"), head, *blobs])
     return MAGIC + zlib.compress(payload, LEVEL), len(payload)
@@ -85,7 +95,8 @@ def decode(data: bytes) -> pd.DataFrame:
         at += column["bytes"]
         kind = column["kind"]
         if kind in ("str", "object"):
-            texts = json.loads(blob.decode("utf-8"))
+            distinct = np.array(column["values"] + [None], dtype=object)  # code -1: missing
+            texts = distinct[np.frombuffer(blob, dtype=CODES)]
             values[j] = pd.Series(texts, dtype="str" if kind == "str" else object)  # object stays object
         else:
             values[j] = pd.Series(np.frombuffer(blob, dtype=np.dtype(kind)).copy())
@@ -94,24 +105,41 @@ def decode(data: bytes) -> pd.DataFrame:
     return frame
 
 
-def _column(column: pd.Series) -> tuple[str, bytes] | None:
-    """(kind, bytes) of one column: numbers and booleans by their numpy type (the type's
-    own byte order), text (pandas' ``str`` or objects that are all text or missing) as a
-    JSON list with ``null`` where a value is missing."""
-    dtype = column.dtype
+def _arrays(frame: pd.DataFrame) -> list:
+    """The frame's columns as arrays (numpy or pandas' own), in order. pandas' internal
+    iterator hands them over without making a Series of each (a twentieth of the time on a
+    run's small tables); a pandas without it gets them through ``items()``."""
+    iterate = getattr(frame, "_iter_column_arrays", None)
+    if iterate is not None:
+        return list(iterate())
+    return [column.array for _, column in frame.items()]
+
+
+def _column(values) -> tuple[dict[str, Any], bytes] | None:
+    """(header, bytes) of one column: numbers and booleans by their numpy type (the type's
+    own byte order); text (pandas' ``str``, or objects that are all text or missing) as
+    its distinct values in the header and a code for each row (-1: missing): a district
+    id repeats over hundreds of rows."""
+    dtype = values.dtype
     if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
-        return dtype.str, column.to_numpy().tobytes()
+        return {"kind": dtype.str}, np.ascontiguousarray(values).tobytes()
+    if len(values) > VECTORISED_FROM and (isinstance(dtype, pd.StringDtype) or dtype == object):
+        kind = "str" if isinstance(dtype, pd.StringDtype) else "object"
+        if kind == "object" and pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+            return None
+        codes, distinct = pd.factorize(values, use_na_sentinel=True)  # a national table's millions of rows
+        return {"kind": kind, "values": [str(v) for v in distinct]}, codes.astype(CODES).tobytes()
     if isinstance(dtype, pd.StringDtype):  # text or missing, nothing else
-        texts = column.to_numpy(dtype=object, na_value=None).tolist()
-        return "str", json.dumps(texts, ensure_ascii=False).encode("utf-8")
-    if dtype == object:
-        texts = column.tolist()
-        if all(isinstance(v, str) for v in texts):
-            return "object", json.dumps(texts, ensure_ascii=False).encode("utf-8")
-        texts = [None if _missing(v) else v for v in texts]
-        if all(v is None or isinstance(v, str) for v in texts):
-            return "object", json.dumps(texts, ensure_ascii=False).encode("utf-8")
-    return None
+        kind, texts = "str", values.to_numpy(dtype=object, na_value=None).tolist()
+    elif dtype == object:
+        kind, texts = "object", [None if _missing(v) else v for v in np.asarray(values).tolist()]
+        if not all(v is None or isinstance(v, str) for v in texts):
+            return None
+    else:
+        return None
+    distinct: dict[str, int] = {}
+    codes = [-1 if v is None else distinct.setdefault(v, len(distinct)) for v in texts]
+    return {"kind": kind, "values": [str(v) for v in distinct]}, np.array(codes, dtype=CODES).tobytes()
 
 
 def _missing(value: Any) -> bool:
