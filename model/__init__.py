@@ -31,7 +31,7 @@ from .constants import PROGRAMS, RULES, Program, Requirement, Rule, SolverName, 
 from .errors import OutputError, Problem, ScenarioError, SolveError
 from .formulation.inputs import ModelInputs, build_inputs
 from .io import DEFAULT_SCENARIO, SCENARIO_DIR, scenario_files, shipped_scenarios, write_result
-from .pipeline import solve as solve_unrecorded
+from .pipeline import solve as _solve_unrecorded  # the same solve, recorded by solve() below
 from .pipeline import solve_texts
 from .results.result import Result
 from .scenario.limits import plausibility_warnings
@@ -50,8 +50,8 @@ def solve(scenario: Scenario, solver=SolverName.HIGHS, write_lp=None, status_quo
     recorded). A store that cannot be written raises :class:`~model.errors.StoreError`
     naming it, after the solve: ``record=False`` gives the result without the store.
     """
-    result = solve_unrecorded(scenario, solver=solver, write_lp=write_lp, status_quo=status_quo, method=method,
-                              runner=runner)
+    result = _solve_unrecorded(scenario, solver=solver, write_lp=write_lp, status_quo=status_quo, method=method,
+                               runner=runner)
     if record is not False:
         from .store.recorder import Recorder  # SQLAlchemy only when the store needs it
 
@@ -71,7 +71,7 @@ def __getattr__(name: str):
 __all__ = [
     "PROGRAMS", "ModelInputs", "Override", "Problem", "Program", "Requirement", "Result",
     "Scenario", "ScenarioError", "SolveError", "OutputError", "SolverName", "Status", "build_inputs",
-    "load_scenario", "load_scenario_texts", "solve", "solve_unrecorded", "__version__", "DEFAULT_SCENARIO",
+    "load_scenario", "load_scenario_texts", "solve", "__version__", "DEFAULT_SCENARIO",
     "SCENARIO_DIR", "scenario_files", "shipped_scenarios", "write_result", "solve_texts",
     "RULES", "Rule", "solve_baseline", "solve_baselines", "Diagnosis", "diagnose", "Frontier",
     "compute_frontier", "Sensitivity", "sensitivity", "Store", "open_store", "plausibility_warnings",
