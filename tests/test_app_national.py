@@ -18,7 +18,7 @@ from model import load_scenario, solve
 from app_pages.national import national_section
 
 scenario = load_scenario({path!r})
-national_section(scenario, solve(scenario, status_quo=False))
+national_section(scenario, solve(scenario, status_quo=False, record=False))
 """
 
 
@@ -37,7 +37,7 @@ def test_the_national_view_shows_sums_and_pages_communities(folder):
     at = AppTest.from_file(str(script), default_timeout=60).run()
     assert not at.exception
     scenario = load_scenario(folder / "national.toml")
-    result = solve(scenario, status_quo=False)
+    result = solve(scenario, status_quo=False, record=False)
     districts = district_summary(result, scenario)
     provinces = province_summary(result, scenario, districts)
     tables = at.dataframe
