@@ -31,7 +31,7 @@ BUILT_KEYS: tuple[str, ...] = (
     "m_missing_hard_yuan", "m_targets_met", "m_targets", "m_points_per_million", "m_missing_cut_per_million",
     # ui.py people_table: column headers (COLUMN_TEXT)
     "col_ceiling_used", "col_own", "col_gap", "col_closed", "col_left", "col_at_standard",
-    "col_points_per_million", "col_missing_cut_per_million",
+    "col_points_per_million", "col_missing_cut_per_million", "col_province", "col_districts", "col_communities",
     # ui.py tables_section: t(f"table_{name}") for the model's tables
     "table_allocation", "table_compliance", "table_money", "table_district_money", "table_unmet_hard",
     "table_status_quo_compliance", "table_targets", "table_headline", "table_differences",

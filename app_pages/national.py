@@ -8,6 +8,7 @@ import functools
 import streamlit as st
 
 from app_pages.i18n import t
+from app_pages.ui import district_names, people_table
 from model import Result, Scenario
 from model.constants import DECOMPOSE_FROM
 from model.export import csv_bytes
@@ -26,8 +27,9 @@ def national_section(scenario: Scenario, result: Result, key: str = "national") 
     st.subheader(t("national_title"))
     st.caption(t("national_caption", communities=f"{int(districts['communities'].sum()):,}",
                  districts=f"{len(districts):,}", size=PAGE_SIZE))
+    names = district_names(scenario)
     st.markdown(t("national_provinces", count=f"{len(provinces):,}"))
-    st.dataframe(provinces, hide_index=True, width="stretch")
+    _show(provinces, names)
     csv_label = t("download_csv_table")
     st.download_button(csv_label + ": provinces.csv", functools.partial(csv_bytes, provinces),
                        file_name="provinces.csv", mime="text/csv", key=f"{key}:provinces",
@@ -37,15 +39,23 @@ def national_section(scenario: Scenario, result: Result, key: str = "national") 
                             format_func=lambda p: p or t("national_all"))
     shown = districts if not province else districts[districts["province"] == province]
     st.markdown(t("national_districts", count=f"{len(shown):,}"))
-    st.dataframe(shown, hide_index=True, width="stretch")
+    _show(shown, names)
     st.download_button(csv_label + ": districts.csv", functools.partial(csv_bytes, districts),
                        file_name="districts.csv", mime="text/csv", key=f"{key}:districts",
                        icon=":material/download:")
-    district = st.selectbox(t("national_district_pick"), shown["district"].tolist(), key=f"{key}:district")
+    district = st.selectbox(t("national_district_pick"), shown["district"].tolist(), key=f"{key}:district",
+                            format_func=lambda d: f"{names.get(d, d)} ({d})")
     if district:
         _, pages = community_page(result, district, 0)
         page = st.number_input(t("national_page", pages=pages), min_value=1, max_value=pages, value=1,
                                key=f"{key}:page:{district}")
         table, _ = community_page(result, district, int(page) - 1)
-        st.markdown(t("national_communities", district=district))
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.markdown(t("national_communities", district=names.get(district, district)))
+        _show(table, names, units=True)
+
+
+def _show(frame, names: dict[str, str], units: bool = False) -> None:
+    """A national table as the other tables of the app show theirs: labelled columns,
+    district names, money in 10k yuan to one decimal (the downloads keep yuan in full)."""
+    shown, config = people_table(frame, names, units=units)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config)

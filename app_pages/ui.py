@@ -154,14 +154,16 @@ COLUMN_TEXT = {
     "at_standard": "col_at_standard", "total": "col_total", "ceiling_used_share": "col_ceiling_used",
     "shadow_price_points_per_yuan": "col_points_per_million",
     "shadow_price_missing_yuan_per_yuan": "col_missing_cut_per_million",
+    "province": "col_province", "districts": "col_districts", "communities": "col_communities", "unit": "col_unit",
 }
 
 
-def people_table(frame: pd.DataFrame, names: Mapping[str, str]) -> tuple[pd.DataFrame, dict]:
+def people_table(frame: pd.DataFrame, names: Mapping[str, str], units: bool = False) -> tuple[pd.DataFrame, dict]:
     """A model table for the screen: names instead of ids, money in 10k yuan, shares in %.
 
     Returns the table and its ``column_config``. Shadow prices are shown per
-    million yuan, as on the headline.
+    million yuan, as on the headline. A ``unit`` column (a community) is left out
+    unless ``units`` (a national view's page of communities).
     """
     out = pd.DataFrame(index=frame.index)
     config: dict[str, object] = {}
@@ -174,7 +176,7 @@ def people_table(frame: pd.DataFrame, names: Mapping[str, str]) -> tuple[pd.Data
             out[label] = values.map(program_label)
         elif column == "requirement":
             out[label] = values.map(requirement_label)
-        elif column == "unit":
+        elif column == "unit" and not units:
             continue
         elif column.startswith("shadow_price"):
             if values.isna().any():

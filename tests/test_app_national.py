@@ -12,6 +12,9 @@ from model.results.national import PAGE_SIZE, district_summary, province_summary
 from model.scenario.national import generate
 
 
+#: The transfers column as the app labels it (English, 10k yuan).
+TRANSFERS = "transfers (10k yuan)"
+
 PAGE = """
 from model import load_scenario, solve
 
@@ -42,13 +45,21 @@ def test_the_national_view_shows_sums_and_pages_communities(folder):
     provinces = province_summary(result, scenario, districts)
     tables = at.dataframe
     assert len(tables) == 3  # provinces, districts, one page of communities
-    assert tables[0].value["transfer_yuan"].sum() == pytest.approx(provinces["transfer_yuan"].sum())
+    # Shown as the app's other tables: labelled, money in 10k yuan, district names.
+    assert list(tables[0].value.columns[:3]) == ["province", "districts", "communities"]
+    assert tables[0].value[TRANSFERS].sum() == pytest.approx(provinces["transfer_yuan"].sum() / 1e4)
     assert len(tables[1].value) == len(districts)
+    names = scenario.districts["name_en"]
+    assert set(tables[1].value["district"]) == set(names[districts["district"]])
     assert len(tables[2].value) <= PAGE_SIZE
     # Filtering by a province keeps its districts only; a district's page lists its communities.
     province = provinces["province"].iloc[0]
     at.selectbox[0].set_value(province).run()
     assert set(at.dataframe[1].value["province"]) == {province}
-    district = at.dataframe[1].value["district"].iloc[0]
+    district = districts.loc[districts["province"] == province, "district"].iloc[-1]
     at.selectbox[1].set_value(district).run()
-    assert set(at.dataframe[2].value["unit"].str.rsplit("-", n=1).str[0]) == {district}
+    page = at.dataframe[2].value
+    assert set(page["unit"].str.rsplit("-", n=1).str[0]) == {district}
+    communities = result.allocation[result.allocation["district"] == district]
+    assert page[TRANSFERS].sum() == pytest.approx(
+        communities.groupby("unit")["transfer_yuan"].sum().sort_index().head(PAGE_SIZE).sum() / 1e4)

@@ -293,10 +293,10 @@ def test_eight_sessions_at_once_each_see_only_their_own_scenario(server, browser
             context.close()
 
 
-def grid_rows(page) -> list[list[str]]:
-    """The rows of the page's first table as the grid's accessible table gives them (the
+def grid_rows(page, nth: int = 0) -> list[list[str]]:
+    """The rows of the page's ``nth`` table as the grid's accessible table gives them (the
     columns in view), header row first."""
-    grid = page.locator('[data-testid="stDataFrame"] table[role="grid"]').first
+    grid = page.locator('[data-testid="stDataFrame"] table[role="grid"]').nth(nth)
     header = grid.locator("thead th").all_inner_texts()
     return [header] + [row.locator("td").all_inner_texts() for row in grid.locator("tbody tr").all()]
 
@@ -359,3 +359,45 @@ def test_a_new_user_finds_every_run_in_history_and_shares_the_first(store_url, b
         assert headline(shared) == recorded
         assert shared.locator('[data-testid="stException"]').count() == 0
         second.close()
+
+
+def test_a_national_scenario_shows_sums_first_and_one_page_of_communities(browser, tmp_path):
+    """Issue 14's app at scale, in Chromium: a scenario of as many communities as the solve
+    decomposes, saved in the store and opened by its link, shows the allocation summed by
+    province and by district, then one district's communities, a page at a time."""
+    from model.constants import DECOMPOSE_FROM
+    from model.io import write_files
+    from model.results.national import PAGE_SIZE, district_summary, province_summary
+    from model.scenario.national import generate
+    from model.store import Store
+
+    write_files(tmp_path / "national", generate(DECOMPOSE_FROM, 3))
+    scenario = load_scenario(tmp_path / "national" / "national.toml")
+    store = tmp_path / "store.sqlite"
+    with Store.open(store) as opened:
+        sha = opened.save_scenario(scenario, "national").sha256
+    result = solve(scenario, status_quo=False, record=False)  # the figures, solved here on their own
+    districts = district_summary(result, scenario)
+    provinces = province_summary(result, scenario, districts)
+    with serve_app(tmp_path, BUDGETSIM_DB=str(store)) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{url}/?scenario=store:{sha}")
+        page.get_by_role("heading", name="By province and district").wait_for(timeout=300_000)
+        wait_until_idle(page, 300)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        count = page.locator('[data-testid="stDataFrame"]').count()
+        header, first, *_ = grid_rows(page, count - 3)  # the national view's three tables come last
+        assert header[:5] == ["province", "districts", "communities", "own spending (10k yuan)", "transfers (10k yuan)"]
+        top = provinces.iloc[0]
+        # The accessible table carries the values (the grid draws them to one decimal).
+        assert first[:3] == [top["province"], str(top["districts"]), str(top["communities"])]
+        assert [float(v) for v in first[3:5]] == pytest.approx([top["own_yuan"] / 1e4, top["transfer_yuan"] / 1e4])
+        header, first, *_ = grid_rows(page, count - 2)
+        district = districts.iloc[0]
+        assert first[:2] == [district["province"], scenario.districts.at[district["district"], "name_en"]]
+        rows = grid_rows(page, count - 1)
+        assert rows[0][0] == "unit" and 1 <= len(rows) - 1 <= PAGE_SIZE  # one page, never the whole allocation
+        assert {row[0].rsplit("-", 1)[0] for row in rows[1:]} == {district["district"]}
+        page.get_by_role("heading", name="By province and district").scroll_into_view_if_needed()
+        shoot(page, "national-view")
+        page.close()
