@@ -3,7 +3,7 @@ into the CSV text of ``budgetsim run --out`` only when they are read.
 
 Rendering a table as CSV writes every number out in full (about a microsecond a figure):
 the larger part of what recording a run cost. Kept as columns, the numbers are copied as
-they are (a float64 as its eight bytes, text as JSON), and the CSV a reader gets is
+they are (a float64 as its eight bytes, text as codes), and the CSV a reader gets is
 rendered then by the very function ``run --out`` uses (:func:`model.export.csv_text`),
 from a table equal to the run's, so the text is the same, cell for cell
 (``tests/test_store_tables.py``).
@@ -11,8 +11,9 @@ from a table equal to the run's, so the text is the same, cell for cell
 The stored bytes are :data:`MAGIC` and then, zlib-compressed: the header's length (4
 bytes, big-endian), the header (JSON: the number of rows and, for each column, its name,
 kind, length in bytes and, for text, its distinct values) and the columns one after the
-other: numbers as their bytes, text as a code per row into its distinct values. A table with a column of
-another kind (dates, mixed objects) is not encoded here: it is kept as its CSV text.
+other: numbers as their bytes, text as a code per row into its distinct values. A table
+with a column of another kind (dates, mixed objects) is not encoded here: it is kept as
+its CSV text.
 """
 
 from __future__ import annotations
@@ -55,7 +56,9 @@ def encode(frame: pd.DataFrame, names: dict[str, dict[Any, str]] | None = None) 
         blobs.append(blob)
         if name == "district" and "values" in head:
             district = head["values"], blob
-    if names is not None and district is not None and "name_zh" not in columns:
+    if names is not None and "district" in columns and "name_zh" not in columns:
+        if district is None:  # ids that are not text: left to the CSV text, which names them
+            return None
         at = columns.index("district") + 1
         ids, codes = district
         for offset, (name, by_id) in enumerate(names.items()):  # the ids' codes, with names for values
