@@ -42,6 +42,8 @@ from ..formulation.inputs import with_money_limits as inputs_with_money_limits
 from ..results.compliance import ComplianceCounter
 from ..scenario.scenario import Scenario
 from ..scenario.targets import Target
+from ..constants import Method, SolverName
+from ..pipeline import Decomposed, choose_method
 from ..solve.fast import FastSolver
 from .points import PointMaker
 from .records import Solved, record_columns, summarise
@@ -59,6 +61,9 @@ class Batch:
     targets: list[Target]
     origin: str
     first_solver: str = "simplex"
+    #: "auto", "monolithic" or "decomposed" (:func:`~model.pipeline.choose_method`): a
+    #: national scenario's points are each solved decomposed by district.
+    method: str = "auto"
 
     @property
     def size(self) -> int:
@@ -84,6 +89,16 @@ class Batch:
         return self.point_columns() + record_columns(self.scenario.years)
 
 
+def check_method(scenario: Scenario, method: str) -> None:
+    """A batch's ``method``, checked before any point is solved: one of "auto",
+    "monolithic", "decomposed"; "decomposed" needs a scenario without the equity term."""
+    if method not in {m.value for m in Method}:
+        raise ScenarioError([Problem("--method", str(method), f"must be one of {', '.join(m.value for m in Method)}")])
+    if method == Method.DECOMPOSED and scenario.params.get("weights.equity", 0) != 0:
+        raise ScenarioError([Problem("--method", method, "decomposed needs weights.equity = 0: the equity column "
+                                                         "ties every district together")])
+
+
 def moves_only_money_limits(target: Target) -> bool:
     """Whether a batch target sets only how much money there is (a ceiling, a
     district's capacity...), which the LP holds as row bounds (see
@@ -105,13 +120,25 @@ class _Engine:
     def __init__(self, batch: Batch):
         self.batch = batch
         self.maker = PointMaker(batch.scenario, batch.targets, batch.origin)
-        self.solver = FastSolver(first_solver=batch.first_solver)
         self.inputs = build_inputs(batch.scenario)
         self.form = formulate(self.inputs)
         self.limits_only = all(moves_only_money_limits(t) for t in batch.targets)
         self.counter = ComplianceCounter(self.inputs)  # compliance reads no money limit
+        # Tens of thousands of communities: each point decomposed by district, in this
+        # worker (a cluster's workers take whole chunks of points).
+        self.decomposed = choose_method(self.inputs, SolverName.HIGHS, batch.method) == Method.DECOMPOSED
+        if self.decomposed:
+            self.solver = Decomposed()
+            return
+        self.solver = FastSolver(first_solver=batch.first_solver)
         self.solver.solve(self.form.lp, self.inputs.stage_tolerance)
         self.solver.keep_bases()  # every chunk starts from the base scenario's bases
+
+    def solve(self, form: Formulation):
+        """One point's stages: decomposed, or warm from the point before."""
+        if self.decomposed:
+            return self.solver.solve(form, form.inputs.stage_tolerance)
+        return self.solver.solve(form.lp, form.inputs.stage_tolerance)
 
     def formulate(self, scenario: Scenario) -> tuple[Formulation, ComplianceCounter | None, bool]:
         """The point's LP (with its inputs), by the shortcut when the batch allows it,
@@ -126,14 +153,15 @@ class _Engine:
         return formulate(build_inputs(scenario)), self.counter if self.limits_only else None, False
 
     def run(self, start: int, stop: int) -> np.ndarray:
-        self.solver.reset()
+        if not self.decomposed:
+            self.solver.reset()
         out = np.empty((stop - start, len(self.batch.columns())))
         shortcut, at = Solved(self.form, self.counter), []  # points of the base's LP: recorded together
         for i in range(start, stop):
             values, lead = self.batch.point(i)
             point = self.maker.scenario(values, functools.partial(self.batch.label, i))  # labelled if invalid
             form, counter, base_lp = self.formulate(point)
-            solution = self.solver.solve(form.lp, form.inputs.stage_tolerance)
+            solution = self.solve(form)
             out[i - start, :len(lead)] = lead
             if base_lp:
                 shortcut.add(solution)

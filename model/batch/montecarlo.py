@@ -8,7 +8,7 @@ import numpy as np
 
 from ..errors import Problem, ScenarioError
 from ..scenario.scenario import Scenario
-from .engine import Batch
+from .engine import Batch, check_method
 
 
 @dataclass
@@ -35,8 +35,9 @@ class MonteCarlo(Batch):
 
 
 def make_montecarlo(scenario: Scenario, draws: int, seed: int | None = None,
-                    first_solver: str = "simplex") -> MonteCarlo:
-    """A :class:`MonteCarlo` batch from the scenario's ``[montecarlo]`` table."""
+                    first_solver: str = "simplex", method: str = "auto") -> MonteCarlo:
+    """A :class:`MonteCarlo` batch from the scenario's ``[montecarlo]`` table (``method``:
+    how each draw is solved, see :class:`~model.batch.engine.Batch`)."""
     spec = scenario.montecarlo
     if spec is None:
         raise ScenarioError([Problem(scenario.name, "montecarlo",
@@ -49,9 +50,10 @@ def make_montecarlo(scenario: Scenario, draws: int, seed: int | None = None,
         problems.append(Problem("--seed", str(seed), "must be a whole number >= 0"))
     if problems:
         raise ScenarioError(problems)
+    check_method(scenario, method)
     targets = spec.targets()
     return MonteCarlo(scenario=scenario, targets=targets, origin=f"{spec.file} [montecarlo]",
-                      first_solver=first_solver, draws=int(draws),
+                      first_solver=first_solver, method=str(method), draws=int(draws),
                       seed=spec.seed if seed is None else int(seed),
                       base_values={t.key: t.value_in(scenario) for t in targets})
 

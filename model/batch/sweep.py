@@ -10,7 +10,7 @@ import numpy as np
 from ..errors import Problem, ScenarioError
 from ..scenario.scenario import Scenario
 from ..scenario.targets import resolve
-from .engine import Batch, check_points
+from .engine import Batch, check_method, check_points
 
 #: ``--param ceiling=...``: the city ceiling over the whole horizon.
 CEILING_ALIAS = "ceiling"
@@ -86,7 +86,7 @@ def parse_param(text: str) -> tuple[str, float, float, int] | Problem:
     return key.strip(), start, stop, n
 
 
-def make_sweep(scenario: Scenario, params: list[str], first_solver: str = "simplex") -> Sweep:
+def make_sweep(scenario: Scenario, params: list[str], first_solver: str = "simplex", method: str = "auto") -> Sweep:
     """A :class:`Sweep` from ``KEY=START:STOP:N`` texts; every point is checked first.
 
     Raises :class:`ScenarioError` naming ``--param``, the key and the rule broken
@@ -118,8 +118,9 @@ def make_sweep(scenario: Scenario, params: list[str], first_solver: str = "simpl
         problems.append(Problem("--param", k, "is set by two --param (ceiling sets every year's ceiling)"))
     if problems:
         raise ScenarioError(problems)
+    check_method(scenario, method)
     profile = np.array([scenario.params[f"city.ceiling_yuan.{y}"] for y in scenario.years], dtype=float)
-    sweep = Sweep(scenario=scenario, targets=targets, origin="--param", first_solver=first_solver,
+    sweep = Sweep(scenario=scenario, targets=targets, origin="--param", first_solver=first_solver, method=str(method),
                   names=names, grids=grids, ceiling_profile=profile)
     check_points(sweep)
     return sweep

@@ -39,8 +39,8 @@ from .report import (
     format_sensitivity,
     format_summary,
 )
-from .national import (NATIONAL_COMMANDS, add_method_args, add_national_commands, add_scale_args, district_runner,
-                       scale_bench_command, table_format)
+from .national import (NATIONAL_COMMANDS, add_batch_method_arg, add_method_args, add_national_commands, add_scale_args,
+                       district_runner, scale_bench_command, table_format)
 from .store_commands import STORE_COMMANDS, add_store_commands, db_arg, record, record_args, recorder
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -296,6 +296,7 @@ def _add_batch_commands(commands, scenario_args) -> None:
                        help=f"points per task (default {DEFAULT_CHUNK}); results are the same whatever --jobs, --dask or the chunk size (but for round-off)")
         p.add_argument("--first-solver", choices=["simplex", "ipm"], default="simplex",
                        help="HiGHS algorithm for each chunk's cold solves (ipm: large community-level models)")
+        add_batch_method_arg(p)
         p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
         record_args(p)
         p.add_argument("--dask-timeout", type=float, default=DASK_TIMEOUT, metavar="SECONDS",
@@ -385,7 +386,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario, args.overrides)
     options = _batch_options(args)
-    sweep = make_sweep(scenario, args.params, first_solver=args.first_solver)
+    sweep = make_sweep(scenario, args.params, first_solver=args.first_solver, method=args.method)
     update, close = _progress(args, sweep.size, "pt")
     try:
         stats = write_sweep(sweep, args.out, progress=update, resume=args.resume, **options)
@@ -409,7 +410,7 @@ def _montecarlo(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario, args.overrides)
     options = _batch_options(args)
-    batch = make_montecarlo(scenario, args.draws, args.seed, first_solver=args.first_solver)
+    batch = make_montecarlo(scenario, args.draws, args.seed, first_solver=args.first_solver, method=args.method)
     update, close = _progress(args, batch.size, "draw")
     try:
         summary = write_montecarlo(batch, args.out, progress=update, **options)

@@ -48,6 +48,14 @@ def add_method_args(p: argparse.ArgumentParser) -> None:
                         f"from {DECOMPOSE_FROM:,} communities on, CSV below")
 
 
+def add_batch_method_arg(p: argparse.ArgumentParser) -> None:
+    """``--method`` on ``sweep`` and ``montecarlo``: how each point is solved."""
+    p.add_argument("--method", choices=[m.value for m in Method], default=Method.AUTO.value,
+                   help="how each point is solved: monolithic (the whole LP, warm from the point before) or "
+                        f"decomposed by district; auto (default): decomposed from {DECOMPOSE_FROM:,} "
+                        "communities on when the scenario has no equity term. On --dask, workers take whole points")
+
+
 def table_format(args: argparse.Namespace, scenario) -> str:
     """``--format``: csv or parquet; auto is Parquet from ``DECOMPOSE_FROM`` communities on."""
     if args.format != "auto":
