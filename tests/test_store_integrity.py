@@ -166,3 +166,19 @@ def test_a_database_that_is_not_a_store_is_refused(tmp_path):
     other.close()
     with pytest.raises(StoreError, match="holds tables but is no budgetsim store"):
         Store.open(path)
+
+
+def test_a_damaged_run_file_is_named_in_a_clear_error(store_url, default_scenario, default_result):
+    from model.store import tables
+    from model.store.schema import run_files
+
+    with Store.open(store_url) as store:
+        run_id = store.record_run(default_result, default_scenario)
+        with store._engine.begin() as connection:  # one table's bytes cut short, as a damaged disk might leave them
+            data = connection.execute(sa.select(run_files.c.data).where(
+                (run_files.c.run_id == run_id) & (run_files.c.name == "money.csv"))).scalar_one()
+            assert tables.is_columns(data)
+            connection.execute(run_files.update().where(
+                (run_files.c.run_id == run_id) & (run_files.c.name == "money.csv")).values(data=data[:-40]))
+        with pytest.raises(StoreError, match=rf"run {run_id}: its file money.csv cannot be read .* damaged"):
+            store.run(run_id)

@@ -15,6 +15,7 @@ import datetime
 import json
 import math
 import os
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -395,8 +396,17 @@ class Store:
         label_frame = pd.DataFrame([dict(r._asdict(), labelled_at=records.as_utc(r.labelled_at)) for r in labels],
                                    columns=[c.name for c in run_labels.columns])
         order = {"summary.json": 0}
-        files = {name: records.read_file(data) for name, data in sorted(stored, key=lambda r: (order.get(r[0], 1), r[0]))}
+        files = {name: self._file(row.id, name, data)
+                 for name, data in sorted(stored, key=lambda r: (order.get(r[0], 1), r[0]))}
         return StoredRun(id=row.id, info=info, files=files, labels=label_frame)
+
+    def _file(self, run_id: int, name: str, data: bytes) -> str:
+        """One kept file's text; a damaged one is named in a :class:`StoreError`."""
+        try:
+            return records.read_file(data)
+        except (zlib.error, UnicodeDecodeError, ValueError, KeyError, IndexError) as exc:
+            raise StoreError(self.where, f"run {run_id}: its file {name} cannot be read ({type(exc).__name__}: "
+                                         f"{exc}); the store is damaged there") from None
 
     def label_run(self, run_id: int, text: str, kind: str = "note", who: str | None = None) -> int:
         """Add a note or a "presented to ..." label to a run (a new row; the run is never edited)."""
