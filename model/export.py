@@ -87,6 +87,16 @@ def safe_table(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: What ``"city"`` rows (the whole city) are called, by name column.
+CITY_NAMES = {"name_zh": "全市", "name_en": "City"}
+
+
+def district_name_maps(districts: pd.DataFrame) -> dict[str, dict]:
+    """``{name column: {district id: name}}`` for the two name columns put beside the ids
+    (:func:`with_district_names`), ``"city"`` rows named 全市 / City."""
+    return {column: districts[column].to_dict() | {"city": city} for column, city in CITY_NAMES.items()}
+
+
 def with_district_names(frame: pd.DataFrame, districts: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with the district names (Chinese, pinyin) beside its ``district`` ids.
 
@@ -95,13 +105,11 @@ def with_district_names(frame: pd.DataFrame, districts: pd.DataFrame) -> pd.Data
     """
     if "district" not in frame.columns or "name_zh" in frame.columns:
         return frame
-    zh = districts["name_zh"].to_dict() | {"city": "全市"}
-    en = districts["name_en"].to_dict() | {"city": "City"}
     ids = frame["district"].tolist()
     position = list(frame.columns).index("district") + 1
     out = frame.copy(deep=False)  # the caller's frame is left as it was; its columns are not copied
-    out.insert(position, "name_zh", [zh.get(i, math.nan) for i in ids])
-    out.insert(position + 1, "name_en", [en.get(i, math.nan) for i in ids])
+    for offset, (column, names) in enumerate(district_name_maps(districts).items()):
+        out.insert(position + offset, column, [names.get(i, math.nan) for i in ids])
     return out
 
 
@@ -140,8 +148,7 @@ def csv_text(frame: pd.DataFrame, districts: pd.DataFrame | None = None) -> str:
     if districts is not None and "district" in frame.columns and "name_zh" not in frame.columns:
         at = list(frame.columns).index("district") + 1
         ids = frame["district"].tolist()
-        for offset, (name, city) in enumerate((("name_zh", "全市"), ("name_en", "City"))):
-            names = districts[name].to_dict() | {"city": city}  # "city" rows: the whole city
+        for offset, (name, names) in enumerate(district_name_maps(districts).items()):
             header.insert(at + offset, name)
             columns.insert(at + offset, [_object_cell(names.get(i)) for i in ids])  # unknown id: empty
     buffer = io.StringIO()
@@ -178,7 +185,13 @@ def _object_cell(value: object) -> object:
     """A cell of a text (or object) column: missing as empty, formula text neutralised."""
     if isinstance(value, str):
         return _safe_text(value) if _needs_care(value) else value
-    return "" if pd.api.types.is_scalar(value) and pd.isna(value) else value  # as pandas' isna
+    return "" if is_missing(value) else value
+
+
+def is_missing(value: object) -> bool:
+    """Whether a cell is missing as pandas' ``isna`` sees one (None, NaN, pd.NA, NaT): an
+    empty cell in CSV."""
+    return pd.api.types.is_scalar(value) and bool(pd.isna(value))
 
 
 def sheet_names(names: list[str]) -> list[str]:

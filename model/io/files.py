@@ -80,7 +80,7 @@ def write_text(path: Path, text: str) -> None:
 
 def write_json(path: Path, data: Mapping[str, Any]) -> None:
     """Write ``data`` as indented UTF-8 JSON, atomically."""
-    write_text(path, summary_text(data))
+    write_text(path, json_text(data))
 
 
 def write_csv(path: Path, frame: pd.DataFrame) -> None:
@@ -103,16 +103,17 @@ def write_result(result: Writable, out_dir: Path, extra_summary: Mapping[str, An
     return write_files(out_dir, render_result(result, extra_summary, extra_tables, districts))
 
 
-def summary_text(summary: Mapping[str, Any]) -> str:
-    """``summary.json`` as written: indented UTF-8 JSON (no NaN: a missing figure is null)."""
-    return json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+def json_text(data: Mapping[str, Any]) -> str:
+    """JSON as budgetsim writes it (``summary.json`` and the rest): indented UTF-8, no NaN
+    (a missing figure is null)."""
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def render_result(result: Writable, extra_summary: Mapping[str, Any] | None = None,
                   extra_tables: Mapping[str, pd.DataFrame] | None = None,
                   districts: pd.DataFrame | None = None) -> dict[str, str]:
     """The files :func:`write_result` writes, by name, as text (the store keeps the same)."""
-    files: dict[str, str] = {"summary.json": summary_text({**result.summary(), **(extra_summary or {})})}
+    files: dict[str, str] = {"summary.json": json_text({**result.summary(), **(extra_summary or {})})}
     for name, frame in {**result.tables(), **(extra_tables or {})}.items():
         files[f"{name}.csv"] = csv_text(frame, districts)
     return files
@@ -129,7 +130,7 @@ def render_parquet(result: Writable, extra_summary: Mapping[str, Any] | None = N
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    files: dict[str, str | bytes] = {"summary.json": summary_text({**result.summary(), **(extra_summary or {})})}
+    files: dict[str, str | bytes] = {"summary.json": json_text({**result.summary(), **(extra_summary or {})})}
     for name, frame in {**result.tables(), **(extra_tables or {})}.items():
         if districts is not None:
             frame = with_district_names(frame, districts)

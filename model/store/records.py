@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..export import csv_text
-from ..io.files import summary_text
+from ..io.files import json_text
 from ..results.result import Result
 from ..scenario.scenario import Scenario
 from ..version import __version__
@@ -98,7 +98,7 @@ def run_files(result: Result, extra_summary: Mapping[str, Any] | None = None,
     or, when a column is of another kind, as their CSV text. ``districts``: the
     scenario's table, for the names beside the ids."""
     summary = {**result.summary(), **(extra_summary or {})}
-    packed = pack_texts({"summary.json": summary_text(summary)})
+    packed = pack_texts({"summary.json": json_text(summary)})
     names = tables.district_names(districts) if districts is not None else None
     for name, frame in {**result.tables(), **(extra_tables or {})}.items():
         kept = tables.encode(frame, names) if names is not None or districts is None else None

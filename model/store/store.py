@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from ..errors import StoreError, StoreLookupError
 from ..io import text_reader, write_files
-from ..io.files import summary_text
+from ..io.files import json_text
 from ..results.result import Result
 from ..results.stored import result_from_files
 from ..scenario.scenario import Scenario, load_scenario_texts
@@ -304,7 +304,7 @@ class Store:
         if kind not in ("sweep", "montecarlo"):
             raise ValueError(f"kind must be sweep or montecarlo, not {kind!r}")
         outputs = [Path(p).resolve() for p in outputs]
-        files = {"summary.json": summary_text(dict(summary))}
+        files = {"summary.json": json_text(dict(summary))}
         for path in outputs:
             if path.name != "summary.json" and path.stat().st_size <= MAX_COPIED_BYTES:
                 files[path.name] = text_reader(path.parent)(path.name)

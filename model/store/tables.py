@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..export import district_name_maps, is_missing
+
 #: What starts a table kept as columns; a file kept as text starts with zlib's header
 #: byte (0x78), never with this.
 MAGIC = b"budgetsim-columns-1\n"
@@ -71,11 +73,9 @@ def encode(frame: pd.DataFrame, names: dict[str, dict[Any, str]] | None = None) 
 
 
 def district_names(districts: pd.DataFrame) -> dict[str, dict[Any, str]] | None:
-    """``{column: {district id: name}}`` for the two name columns, ``"city"`` rows named
-    全市 / City (as :func:`~model.export.with_district_names`); None when a name is not
-    text (such a table is kept as CSV text)."""
-    names = {"name_zh": districts["name_zh"].to_dict() | {"city": "全市"},
-             "name_en": districts["name_en"].to_dict() | {"city": "City"}}
+    """:func:`~model.export.district_name_maps`, or None when a name is not text (such a
+    table is kept as its CSV text)."""
+    names = district_name_maps(districts)
     if not all(isinstance(v, str) for by_id in names.values() for v in by_id.values()):
         return None
     return names
@@ -135,7 +135,7 @@ def _column(values) -> tuple[dict[str, Any], bytes] | None:
     if isinstance(dtype, pd.StringDtype):  # text or missing, nothing else
         kind, texts = "str", values.to_numpy(dtype=object, na_value=None).tolist()
     elif dtype == object:
-        kind, texts = "object", [None if _missing(v) else v for v in np.asarray(values).tolist()]
+        kind, texts = "object", [None if is_missing(v) else v for v in np.asarray(values).tolist()]
         if not all(v is None or isinstance(v, str) for v in texts):
             return None
     else:
@@ -143,7 +143,3 @@ def _column(values) -> tuple[dict[str, Any], bytes] | None:
     distinct: dict[str, int] = {}
     codes = [-1 if v is None else distinct.setdefault(v, len(distinct)) for v in texts]
     return {"kind": kind, "values": [str(v) for v in distinct]}, np.array(codes, dtype=CODES).tobytes()
-
-
-def _missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
