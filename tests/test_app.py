@@ -516,6 +516,26 @@ def test_history_lists_recorded_runs_and_a_run_opens_as_recorded(default_scenari
     assert metric(linked, "City transfers (10k yuan)").value == wan(default_result.transfers_total)
 
 
+def test_two_recorded_runs_picked_in_history_are_compared_side_by_side(default_scenario):
+    """Issue 12: any two or more runs compare on the Compare page, each with the figures it
+    was recorded with (here the default and a run with 10 million yuan more in 2007)."""
+    richer_scenario = default_scenario.with_overrides(
+        {"city.ceiling_yuan.2007": default_scenario.params["city.ceiling_yuan.2007"] + 1e7})
+    results = {"default": solve(default_scenario, record=False), "richer": solve(richer_scenario, record=False)}
+    with open_store() as store:
+        ids = {"default": store.record_run(results["default"], default_scenario, source="cli"),
+               "richer": store.record_run(results["richer"], richer_scenario, source="cli")}
+    at = go(start(), "history")
+    at = ok(at.multiselect(key="hist_picked").set_value(list(ids.values())).run())
+    at = ok(next(b for b in at.button if b.label == "Compare").click().run())
+    assert at.title[0].value == "Compare"
+    table = frame(at, "metric").set_index("metric")  # the side-by-side figures in model units
+    columns = {name: next(c for c in table.columns if c.startswith(f"Run #{run_id} ")) for name, run_id in ids.items()}
+    for name, result in results.items():  # each run as recorded
+        assert table.at["transfers_yuan", columns[name]] == pytest.approx(result.transfers_total)
+    assert results["richer"].transfers_total > results["default"].transfers_total
+
+
 def test_a_link_to_an_unknown_run_says_so():
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["run"] = "99999999"
