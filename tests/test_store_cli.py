@@ -100,6 +100,23 @@ def test_sweep_records_one_row_pointing_at_its_file(db, tmp_path, capsys):
     assert run["headline"]["met"] == sum(1 for line in out.read_text().splitlines()[1:] if ",optimal" in line)
 
 
+def test_montecarlo_records_one_row_with_its_summary_and_files(db, tmp_path, capsys):
+    out = tmp_path / "mc"
+    uncertain = DEFAULT.with_name("tianjin-2006-uncertain.toml")
+    assert main(["montecarlo", str(uncertain), "--draws", "4", "--seed", "3", "--out", str(out), "--jobs", "1",
+                 "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["runs", "show", "1", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    run = shown["run"]
+    written = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert run["kind"] == "montecarlo" and run["status"] == "done"
+    assert run["output"] == ", ".join(str((out / name).resolve()) for name in ("draws.csv", "quantiles.csv",
+                                                                                  "summary.json"))
+    assert run["headline"]["probability_all_hard_targets_met"] == written["probability_all_hard_targets_met"]
+    assert len((out / "draws.csv").read_text().splitlines()) == 5  # the header and the four draws
+
+
 def test_store_errors_name_the_file_without_a_traceback(tmp_path):
     damaged = tmp_path / "damaged.sqlite"
     damaged.write_bytes(b"\x00garbage" * 512)
