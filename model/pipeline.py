@@ -96,12 +96,13 @@ class Decomposed:
 
     name = SolverName.HIGHS
 
-    def __init__(self, runner=None):
+    def __init__(self, runner=None, threads: int | None = None):
         self.runner = runner
+        self.threads = threads  # threads for the districts' LPs in this process (None: its cores)
         self.stats: dict[str, int] = {}
 
     def solve(self, form, tolerance: float) -> LPSolution:
-        solver = DecomposedSolver(self.runner, names=list(form.inputs.districts))
+        solver = DecomposedSolver(self.runner, names=list(form.inputs.districts), threads=self.threads)
         solution = solver.solve(form.lp, form.column_districts(), tolerance=tolerance)
         self.stats = solver.stats
         return solution

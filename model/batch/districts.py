@@ -31,7 +31,7 @@ class PartActor:
     """A worker's share of the districts (a Dask actor: it keeps its HiGHS instances)."""
 
     def __init__(self, blocks: list[GroupBlock], names: list[str] | None):
-        self.lps = DistrictLPs(names=names)
+        self.lps = DistrictLPs(names=names, threads=_worker_threads())
         self.lps.start(_Part(blocks))
 
     def hold_at_zero(self, columns: np.ndarray) -> None:
@@ -42,6 +42,17 @@ class PartActor:
 
     def solve_all(self, cost: np.ndarray) -> Answers:
         return self.lps.solve_all(cost)
+
+
+def _worker_threads() -> int | None:
+    """The threads of the Dask worker this actor runs on (``dask worker --nthreads N``):
+    its districts' LPs are solved on as many (None: the machine's cores)."""
+    try:
+        from dask.distributed import get_worker
+
+        return int(get_worker().state.nthreads)
+    except (ImportError, ValueError, AttributeError):
+        return None
 
 
 def _parts(sizes: np.ndarray, n: int) -> list[tuple[int, int]]:

@@ -125,10 +125,11 @@ class _Engine:
         self.limits_only = all(moves_only_money_limits(t) for t in batch.targets)
         self.counter = ComplianceCounter(self.inputs)  # compliance reads no money limit
         # Tens of thousands of communities: each point decomposed by district, in this
-        # worker (a cluster's workers take whole chunks of points).
+        # worker (a cluster's workers take whole chunks of points), on one thread: the
+        # batch already gives each core its own points.
         self.decomposed = choose_method(self.inputs, SolverName.HIGHS, batch.method) == Method.DECOMPOSED
         if self.decomposed:
-            self.solver = Decomposed()
+            self.solver = Decomposed(threads=1)
             return
         self.solver = FastSolver(first_solver=batch.first_solver)
         self.solver.solve(self.form.lp, self.inputs.stage_tolerance)

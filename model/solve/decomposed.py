@@ -96,11 +96,15 @@ class DecomposedSolver:
         Dask runner of :mod:`model.batch.districts`).
     names : list of str, optional
         The districts' ids, for error messages.
+    threads : int, optional
+        Threads solving the districts' LPs in this process (default: its cores; 1 in a
+        batch's worker processes, which already use the cores).
     """
 
-    def __init__(self, runner=None, names: list[str] | None = None):
+    def __init__(self, runner=None, names: list[str] | None = None, threads: int | None = None):
         self.runner = runner
         self.names = names
+        self.threads = threads
         self.stats: dict[str, int] = {"rounds": 0, "proposals": 0, "district_solves": 0,
                                       "hard_stages_skipped": 0}
         #: Per pricing round: (stage position, proposals added, master objective before
@@ -115,8 +119,8 @@ class DecomposedSolver:
         self._links = {}
         costs = [lp.objective(s) for s in STAGES]
         scales = [float(np.abs(c).max()) or 1.0 for c in costs]
-        scaled = [c / s for c, s in zip(costs, scales)]
-        runner = self.runner if self.runner is not None else DistrictLPs(names=self.names)
+        scaled = np.stack([c / s for c, s in zip(costs, scales)])  # a row per stage
+        runner = self.runner if self.runner is not None else DistrictLPs(names=self.names, threads=self.threads)
         runner.start(split)
         hard_cols = np.flatnonzero(costs[HARD])
         # Each district's proposals: (values of its columns, profile; see _stage).
@@ -173,7 +177,7 @@ class DecomposedSolver:
                        link_rows=split.link_rows, link_matrix=split.link_matrix,
                        link_lower=split.link_lower * share, link_upper=split.link_upper * share,
                        local_rows=np.concatenate([b.rows for b in blocks]))
-        runner = DistrictLPs(names=[self.names[g] for g in chosen] if self.names else None)
+        runner = DistrictLPs(names=[self.names[g] for g in chosen] if self.names else None, threads=self.threads)
         runner.start(sample)
         runner.hold_at_zero(hard_cols)
         links, self._links = self._links, {}
@@ -302,7 +306,7 @@ class DecomposedSolver:
         x = np.zeros(split.n_cols)
         for (g, j), w in zip(master.owners, mu[master.first_proposal_col:]):
             if w > 0:
-                x[split.columns[g]] += w * proposals[g][j][0]
+                x[split.blocks[g].columns] += w * proposals[g][j][0]
         duals = np.zeros(split.n_rows)
         duals[split.local_rows] = local_duals
         duals[split.link_rows] = np.asarray(solution.row_dual)[:n_ceiling]
@@ -310,11 +314,14 @@ class DecomposedSolver:
 
     def _profile(self, split, scaled, g: int, x_part: np.ndarray) -> np.ndarray:
         """Every stage's scaled cost of district g's proposal, then its use of each ceiling row."""
-        cols = split.columns[g]
+        cols = split.blocks[g].columns
         link = self._links.get(g)
-        if link is None:
-            link = self._links[g] = split.link_matrix[:, cols].tocsr()
-        return np.concatenate([[float(c[cols] @ x_part) for c in scaled], link @ x_part])
+        if link is None:  # the district's coefficients in the linking rows: (row, local column, value)
+            part = split.link_matrix[:, cols].tocoo()
+            link = self._links[g] = (part.row, part.col, part.data)
+        rows, at, values = link
+        use = np.bincount(rows, weights=values * x_part[at], minlength=split.link_matrix.shape[0])
+        return np.concatenate([scaled[:, cols] @ x_part, use])
 
     def _master(self, n_link, n_groups, lower, upper, n_artificial_rows) -> _Master:
         highs = QuietHighs()

@@ -16,6 +16,8 @@ rounds, so each instance re-solves by the primal simplex from its last optimal b
 
 from __future__ import annotations
 
+import functools
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -140,6 +142,16 @@ def _at(value: np.ndarray, bound: np.ndarray, side: int) -> np.ndarray:
     return finite & ((value <= b + tol) if side < 0 else (value >= b - tol))
 
 
+def _sign_rules(nonbasic: np.ndarray, at_lower: np.ndarray, at_upper: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For the nonbasic variables that are not fixed: the positions whose reduced cost
+    (or dual) must have a sign, that sign (+1: at its lower bound only, it must not
+    fall; -1: at its upper bound only), and the positions of free ones (zero cost)."""
+    signed = np.flatnonzero(nonbasic & (at_lower != at_upper))
+    free = np.flatnonzero(nonbasic & ~at_lower & ~at_upper)
+    return signed, np.where(at_lower[signed], 1.0, -1.0), free
+
+
 class KeptBasis:
     """One instance's last optimal basis, and the test of whether it is still optimal for
     new costs (the bounds and the matrix are the same, so it stays primal feasible):
@@ -148,41 +160,32 @@ class KeptBasis:
     of the bound it sits at. Passed, the last solution is optimal again, with duals ``y``
     -- what HiGHS would return after 0 iterations -- and no HiGHS run is needed."""
 
-    def __init__(self, highs, block: GroupBlock, upper: np.ndarray, matrix_t):
-        solution = highs.getSolution()
-        self.x = np.asarray(solution.col_value, dtype=float)
-        row = np.asarray(solution.row_value, dtype=float)
+    def __init__(self, highs, block: GroupBlock, upper: np.ndarray, matrix_t, x: np.ndarray, row: np.ndarray):
+        self.x = x
         _, basic = highs.getBasicVariables()
-        self.basic = np.asarray(basic, dtype=np.int64)
-        n, m = block.columns.size, block.rows.size
+        basic = np.asarray(basic, dtype=np.int64)
+        n = block.columns.size
         self.matrix_t = matrix_t  # the block's matrix transposed (CSR), made once per instance
-        col_basic = np.zeros(n, dtype=bool)
-        col_basic[self.basic[self.basic >= 0]] = True
-        row_basic = np.zeros(m, dtype=bool)
-        row_basic[-self.basic[self.basic < 0] - 1] = True
-        at_lower, at_upper = _at(self.x, block.col_lower, -1), _at(self.x, upper, 1)
-        # Nonbasic columns: must not fall (at lower only), not rise (at upper only), or
+        # Columns then rows as one vector of n + m variables (a row's is its dual): basic or not.
+        nonbasic = np.ones(n + block.rows.size, dtype=bool)
+        nonbasic[np.where(basic >= 0, basic, n - basic - 1)] = False
+        # Nonbasic variables must not fall (at lower only), not rise (at upper only), or
         # stay at zero cost (free); fixed ones (at both) may have any reduced cost.
-        self.col_min = ~col_basic & at_lower & ~at_upper
-        self.col_max = ~col_basic & at_upper & ~at_lower
-        self.col_zero = ~col_basic & ~at_lower & ~at_upper
-        row_lower, row_upper = _at(row, block.row_lower, -1), _at(row, block.row_upper, 1)
-        self.row_min = ~row_basic & row_lower & ~row_upper
-        self.row_max = ~row_basic & row_upper & ~row_lower
-        self.row_zero = ~row_basic & ~row_lower & ~row_upper
-        self.cost_of_basic = np.maximum(self.basic, 0)
-        self.logical = self.basic < 0
+        at_lower = np.concatenate([_at(x, block.col_lower, -1), _at(row, block.row_lower, -1)])
+        at_upper = np.concatenate([_at(x, upper, 1), _at(row, block.row_upper, 1)])
+        self.signed, self.sign, self.free = _sign_rules(nonbasic, at_lower, at_upper)
+        self.cost_of_basic = np.maximum(basic, 0)
+        self.logical = basic < 0
 
     def duals_if_optimal(self, highs, scaled_cost: np.ndarray) -> np.ndarray | None:
         """The row duals at ``scaled_cost`` if the basis is still optimal, else None."""
         c_basic = np.where(self.logical, 0.0, scaled_cost[self.cost_of_basic])
-        status, y = highs.getBasisTransposeSolve(c_basic)
+        _, y = highs.getBasisTransposeSolve(c_basic)
         y = np.asarray(y, dtype=float)
-        d = scaled_cost - self.matrix_t @ y
+        reduced = np.concatenate([scaled_cost - self.matrix_t @ y, y])
         tol = KEPT_TOLERANCE
-        if (np.any(d[self.col_min] < -tol) or np.any(d[self.col_max] > tol) or np.any(np.abs(d[self.col_zero]) > tol)
-                or np.any(y[self.row_min] < -tol) or np.any(y[self.row_max] > tol)
-                or np.any(np.abs(y[self.row_zero]) > tol)):
+        if (reduced[self.signed] * self.sign).min(initial=0.0) < -tol or \
+                np.abs(reduced[self.free]).max(initial=0.0) > tol:
             return None
         return y
 
@@ -210,7 +213,7 @@ def solve_block(highs, block: GroupBlock, cost: np.ndarray, first: bool, name: s
         y = kept.duals_if_optimal(highs, scaled)
         if y is not None:
             return kept.x, float(cost @ kept.x), scale * y, kept
-    highs.changeColsCost(block.columns.size, np.arange(block.columns.size, dtype=np.int32), scaled)
+    highs.changeColsCost(block.columns.size, _positions(block.columns.size), scaled)
     if not run_optimal(highs):
         highs.clearSolver()  # a warm start gone astray: the same LP again from scratch
         if not run_optimal(highs):
@@ -220,9 +223,20 @@ def solve_block(highs, block: GroupBlock, cost: np.ndarray, first: bool, name: s
         # Later rounds change only costs: the basis stays primal feasible.
         highs.setOptionValue("simplex_strategy", SIMPLEX_PRIMAL)
     solution = highs.getSolution()
-    x = np.asarray(solution.col_value, dtype=float)
-    kept = KeptBasis(highs, block, upper, matrix_t) if upper is not None and matrix_t is not None else None
-    return x, float(cost @ x), scale * np.asarray(solution.row_dual, dtype=float), kept
+    x = np.array(solution.col_value, dtype=float)
+    if upper is not None and matrix_t is not None:
+        kept = KeptBasis(highs, block, upper, matrix_t, x, np.array(solution.row_value, dtype=float))
+    else:
+        kept = None
+    return x, float(cost @ x), scale * np.array(solution.row_dual, dtype=float), kept
+
+
+@functools.lru_cache(maxsize=64)
+def _positions(n: int) -> np.ndarray:
+    """0..n-1 as HiGHS's index type (every cost of an instance is set at once)."""
+    out = np.arange(n, dtype=np.int32)
+    out.flags.writeable = False
+    return out
 
 
 @dataclass
@@ -263,10 +277,13 @@ def join_blocks(blocks: list[GroupBlock]) -> GroupBlock:
 class DistrictLPs:
     """The groups' LPs in this process, ``chunk`` groups to a warm HiGHS instance."""
 
-    def __init__(self, split: Split | None = None, names: list[str] | None = None, chunk: int = CHUNK):
+    def __init__(self, split: Split | None = None, names: list[str] | None = None, chunk: int = CHUNK,
+                 threads: int | None = None):
         self.split = split
         self.names = names
         self.chunk = max(1, chunk)
+        self.threads = max(1, threads if threads is not None else default_threads())
+        self._pool = None
         self._highs: list = []
         self._joined: list[GroupBlock] = []
         self._ranges: list[tuple[int, int]] = []
@@ -285,6 +302,11 @@ class DistrictLPs:
         self._kept: list[KeptBasis | None] = [None] * len(self._joined)
         self._transposed = [transposed(b) for b in self._joined]
         self.stats = {"instance_runs": 0, "kept_bases": 0}
+        if self.threads > 1 and len(self._highs) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=min(self.threads, len(self._highs)),
+                                            thread_name_prefix="district-lp")
 
     def _name(self, i: int) -> str:
         a, b = self._ranges[i]
@@ -293,8 +315,10 @@ class DistrictLPs:
         return f"district #{a}" if b == a + 1 else f"districts #{a}-{b - 1}"
 
     def _set_upper(self, columns: np.ndarray, zero: bool) -> None:
+        chosen = np.zeros(max(_width(self._joined), int(columns.max(initial=-1)) + 1), dtype=bool)
+        chosen[columns] = True
         for i, (highs, block) in enumerate(zip(self._highs, self._joined)):
-            local = np.flatnonzero(np.isin(block.columns, columns))
+            local = np.flatnonzero(chosen[block.columns])
             if local.size:
                 upper = np.zeros(local.size) if zero else block.col_upper[local]
                 highs.changeColsBounds(local.size, local.astype(np.int32), block.col_lower[local], upper)
@@ -310,14 +334,22 @@ class DistrictLPs:
         self._set_upper(columns, False)
 
     def solve_all(self, cost: np.ndarray) -> Answers:
+        """Every group's answer at ``cost`` (a cost for every column), the instances
+        shared among the threads (each instance's calls are the same in any thread, so
+        the answers do not depend on how many)."""
+        work = range(len(self._highs))
+        if self._pool is None:
+            done = [self._solve_one(i, cost) for i in work]
+        else:
+            parts = [work[t::self.threads] for t in range(self.threads)]
+            done = [None] * len(work)
+            for part, answers in zip(parts, self._pool.map(lambda p: [self._solve_one(i, cost) for i in p], parts)):
+                for i, answer in zip(part, answers):
+                    done[i] = answer
         results, duals = [], []
-        for i, (highs, block, (a, b)) in enumerate(zip(self._highs, self._joined, self._ranges)):
-            before = self._kept[i]
-            x, _, row_dual, self._kept[i] = solve_block(highs, block, cost[block.columns], not self._solved[i],
-                                                        self._name(i), self._kept[i], self._upper[i],
-                                                        self._transposed[i])
-            self.stats["kept_bases" if before is not None and self._kept[i] is before else "instance_runs"] += 1
-            self._solved[i] = True
+        for i, (x, row_dual, ran) in enumerate(done):
+            self.stats["instance_runs" if ran else "kept_bases"] += 1
+            a, b = self._ranges[i]
             col, row = 0, 0
             for part in self.split.blocks[a:b]:
                 x_part = x[col:col + part.columns.size]
@@ -326,5 +358,28 @@ class DistrictLPs:
                 col, row = col + part.columns.size, row + part.rows.size
         return Answers(results, np.concatenate(duals) if duals else np.zeros(0))
 
+    def _solve_one(self, i: int, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+        """Instance i at ``cost``: its values, row duals, and whether HiGHS ran."""
+        before = self._kept[i]
+        block = self._joined[i]
+        x, _, row_dual, self._kept[i] = solve_block(self._highs[i], block, cost[block.columns], not self._solved[i],
+                                                    self._name(i), before, self._upper[i], self._transposed[i])
+        self._solved[i] = True
+        return x, row_dual, not (before is not None and self._kept[i] is before)
+
     def close(self) -> None:
         self._highs, self._joined = [], []
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+
+def _width(blocks: list[GroupBlock]) -> int:
+    """One past the largest column position of ``blocks``."""
+    return max((int(b.columns.max()) + 1 for b in blocks if b.columns.size), default=0)
+
+
+def default_threads() -> int:
+    """Threads for the districts' LPs: the cores this process may use (HiGHS lets the
+    interpreter go while it solves, so two cores solve two districts at once)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
