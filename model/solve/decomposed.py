@@ -72,6 +72,15 @@ SAMPLE_FROM = 200
 #: The sample: every this-many-th district.
 SAMPLE_EVERY = 10
 HARD, SOFT = 0, 1
+#: Relative round-off of a reduced cost's terms (a few thousand machine epsilons).
+ROUNDOFF = 1e-12
+#: The master's runs after one that did not end optimal, in turn (HiGHS's options), and
+#: the defaults they are set back to.
+MASTER_RETRIES = ({}, {"simplex_strategy": 4}, {"solver": "ipm"})
+MASTER_DEFAULTS = {"simplex_strategy": 1, "solver": "choose"}
+#: The master's primal feasibility tolerance, on its scaled rows: 1e-9 of a ceiling. (Its
+#: dual tolerance stays HiGHS's: at 1e-9 a draw's tie-break master ended "Unknown".)
+MASTER_FEASIBILITY = 1e-9
 
 
 @dataclass
@@ -83,6 +92,12 @@ class _Master:
     owners: list[tuple[int, int]] = field(default_factory=list)  # (group, proposal) of each column
     first_proposal_col: int = 0
     art_bounds: np.ndarray = field(default_factory=lambda: np.zeros(0))  # bound of each artificial's row
+    #: The master is passed to HiGHS with each linking row divided by its largest finite
+    #: bound (ceilings of 1e8 yuan beside convexity rows of 1): unscaled, HiGHS ended a
+    #: national Monte Carlo draw's master with "Solve error". Duals are given back per
+    #: unit of the row. (Its costs are not scaled: the tie-break needs the master's
+    #: optimum to far more than 1e-7 of the largest cost to pick one allocation.)
+    row_scale: np.ndarray = field(default_factory=lambda: np.ones(0))
 
 
 class DecomposedSolver:
@@ -234,7 +249,7 @@ class DecomposedSolver:
                 nz = np.flatnonzero(use)
                 starts.append(len(index))
                 index.extend(nz.tolist() + [n_link + g])
-                value.extend(use[nz].tolist() + [1.0])
+                value.extend((use[nz] / master.row_scale[nz]).tolist() + [1.0])
                 cost.append(profile[0])
                 master.owners.append((g, j))
             n = len(batch)
@@ -275,8 +290,14 @@ class DecomposedSolver:
                 profile = self._profile(split, scaled, g, x_part)
                 if conv is not None:
                     p = profile[pick]
-                    reduced = p[0] - float(y_master @ p[1:]) - conv[g]
-                    if reduced >= -GAP * max(1.0, abs(p[0])):
+                    terms = p[1:] * y_master
+                    reduced = p[0] - float(terms.sum()) - conv[g]
+                    # Negative beyond the round-off of its terms (the artificial columns'
+                    # prices times yuan of ceiling reach 1e14), and not a proposal the
+                    # master already has: else a draw's master cycled on the same few.
+                    roundoff = ROUNDOFF * (float(np.abs(terms).sum()) + abs(conv[g]))
+                    if reduced >= -max(GAP * max(1.0, abs(p[0])), roundoff) or \
+                            any(np.array_equal(profile, q) for _, q in proposals[g]):
                         continue
                 proposals[g].append((x_part, profile))
                 batch.append((g, len(proposals[g]) - 1))
@@ -309,7 +330,7 @@ class DecomposedSolver:
                 x[split.blocks[g].columns] += w * proposals[g][j][0]
         duals = np.zeros(split.n_rows)
         duals[split.local_rows] = local_duals
-        duals[split.link_rows] = np.asarray(solution.row_dual)[:n_ceiling]
+        duals[split.link_rows] = np.asarray(solution.row_dual)[:n_ceiling] / master.row_scale[:n_ceiling]
         return x, duals
 
     def _profile(self, split, scaled, g: int, x_part: np.ndarray) -> np.ndarray:
@@ -325,8 +346,11 @@ class DecomposedSolver:
 
     def _master(self, n_link, n_groups, lower, upper, n_artificial_rows) -> _Master:
         highs = QuietHighs()
-        rows_lower = np.concatenate([lower, np.ones(n_groups)])
-        rows_upper = np.concatenate([upper, np.ones(n_groups)])
+        highs.setOptionValue("primal_feasibility_tolerance", MASTER_FEASIBILITY)
+        finite = lambda b: np.where(np.isfinite(b), np.abs(b), 0.0)  # noqa: E731
+        row_scale = np.maximum(1.0, np.maximum(finite(lower), finite(upper)))
+        rows_lower = np.concatenate([lower / row_scale, np.ones(n_groups)])
+        rows_upper = np.concatenate([upper / row_scale, np.ones(n_groups)])
         highs.addRows(rows_lower.size, rows_lower, rows_upper, 0, np.array([], dtype=np.int32),
                       np.array([], dtype=np.int32), np.array([]))
         # Artificial columns: break a linking row at a cost no real price reaches.
@@ -336,18 +360,31 @@ class DecomposedSolver:
                 if np.isfinite(bound):
                     bounds.append(bound)
                     highs.addCols(1, np.array([BIG_M]), np.array([0.0]), np.array([np.inf]), 1,
-                                  np.array([0], dtype=np.int32), np.array([r], dtype=np.int32), np.array([sign]))
+                                  np.array([0], dtype=np.int32), np.array([r], dtype=np.int32),
+                                  np.array([sign / row_scale[r]]))  # its value: yuan of the row broken
                     n_art += 1
         return _Master(highs=highs, n_link=n_link, first_proposal_col=n_art,
-                       art_bounds=np.asarray(bounds, dtype=float))
+                       art_bounds=np.asarray(bounds, dtype=float), row_scale=row_scale)
 
     @staticmethod
     def _solve_master(master: _Master) -> tuple[np.ndarray, np.ndarray]:
-        """Solve the master: the duals of the linking rows and of the convexity rows."""
-        if not run_optimal(master.highs):
-            master.highs.clearSolver()  # a warm start gone astray: the master again from scratch
-        if not run_optimal(master.highs):
-            raise SolveError("the decomposed solve's master LP ended with status "
-                             f"{master.highs.modelStatusToString(master.highs.getModelStatus())}")
-        row_dual = np.asarray(master.highs.getSolution().row_dual)
-        return row_dual[: master.n_link], row_dual[master.n_link:]
+        """Solve the master: the duals of the linking rows (per unit of the row, e.g. per
+        yuan of ceiling) and of the convexity rows. A run that does not end optimal (a
+        warm start gone astray, numerical trouble) is followed by the same LP from
+        scratch, then by the primal simplex, then by the interior point."""
+        highs = master.highs
+        if not run_optimal(highs):
+            for options in MASTER_RETRIES:
+                highs.clearSolver()
+                for name, value in options.items():
+                    highs.setOptionValue(name, value)
+                solved = run_optimal(highs)
+                for name in options:
+                    highs.setOptionValue(name, MASTER_DEFAULTS[name])
+                if solved:
+                    break
+            else:
+                raise SolveError("the decomposed solve's master LP ended with status "
+                                 f"{highs.modelStatusToString(highs.getModelStatus())}")
+        row_dual = np.asarray(highs.getSolution().row_dual)
+        return row_dual[: master.n_link] / master.row_scale, row_dual[master.n_link:]
