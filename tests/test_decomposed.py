@@ -63,6 +63,19 @@ def test_missing_money_same_as_the_whole_lp(tmp_path_factory):
     assert whole.objectives[Stage.HARD] > 0
 
 
+def test_the_districts_threads_do_not_change_a_single_number(tmp_path_factory):
+    """The districts' LPs on one thread or on four give the same bits: each district's
+    HiGHS instance makes the same calls in whichever thread runs it."""
+    inputs = build_inputs(national(tmp_path_factory, 1380))
+    form = formulate(inputs)
+    one, four = (DecomposedSolver(threads=n).solve(form.lp, form.column_districts(), tolerance=inputs.stage_tolerance)
+                 for n in (1, 4))
+    assert np.array_equal(one.x, four.x)
+    for stage in STAGES:
+        assert one.objectives[stage] == four.objectives[stage]
+        assert np.array_equal(one.duals[stage], four.duals[stage])
+
+
 def test_20000_communities_same_optima_and_ceiling_duals(tmp_path_factory):
     assert_same_optima(national(tmp_path_factory, 20_000))
 
