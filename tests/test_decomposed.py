@@ -29,14 +29,15 @@ def national(tmp_path_factory, communities: int, seed: int = 1):
     return load_scenario(folder / "national.toml")
 
 
-def assert_same_optima(scenario, overrides=()):
-    """Both solves of ``scenario``: stage optima within 1e-6 relative, ceiling duals within 1e-4."""
+def assert_same_optima(scenario, overrides=(), runner=None):
+    """Both solves of ``scenario``: stage optima within 1e-6 relative, ceiling duals within 1e-4
+    (``runner``: where the decomposed solve's districts run)."""
     if overrides:
         scenario = scenario.with_overrides(list(overrides))
     inputs = build_inputs(scenario)
     form = formulate(inputs)
     whole = FastSolver().solve(form.lp, tolerance=inputs.stage_tolerance)
-    parts = DecomposedSolver().solve(form.lp, form.column_districts(), tolerance=inputs.stage_tolerance)
+    parts = DecomposedSolver(runner).solve(form.lp, form.column_districts(), tolerance=inputs.stage_tolerance)
     ceiling = form.lp.rows_of("ceiling")
     for stage in STAGES:
         a, b = parts.objectives[stage], whole.objectives[stage]
@@ -74,6 +75,17 @@ def test_the_districts_threads_do_not_change_a_single_number(tmp_path_factory):
     for stage in STAGES:
         assert one.objectives[stage] == four.objectives[stage]
         assert np.array_equal(one.duals[stage], four.duals[stage])
+
+
+def test_districts_beyond_the_live_columns_share_instances_with_the_same_optima(tmp_path_factory):
+    """Only the first 20,000 columns' districts keep a HiGHS instance (the memory of a
+    national solve); the other 20 of 34 districts are passed in turn to a shared instance
+    and started from their kept basis: still the whole LP's optima and ceiling duals."""
+    from model.solve.districts import DistrictLPs
+
+    runner = DistrictLPs(live_columns=20_000)
+    parts, _ = assert_same_optima(national(tmp_path_factory, 1380), runner=runner)
+    assert runner.stats["shared_runs"] > 0.7 * runner.stats["instance_runs"]
 
 
 def test_20000_communities_same_optima_and_ceiling_duals(tmp_path_factory):

@@ -32,8 +32,14 @@ from .kept_basis import KeptBasis, transposed
 #: 1e-7 HiGHS stopped 0.03-0.2 scaled points short of each district's optimum, which
 #: left the master 4e-6 short of the monolithic optimum on 1,380 communities.
 TOLERANCES = {"dual_feasibility_tolerance": 1e-10}
-# HiGHS's simplex_strategy value of the primal simplex.
-SIMPLEX_PRIMAL = 4
+# HiGHS's simplex_strategy values of the dual (its default) and the primal simplex.
+SIMPLEX_DUAL, SIMPLEX_PRIMAL = 1, 4
+#: Columns of the districts whose HiGHS instances are kept from round to round. HiGHS holds
+#: about 1.1 KB a column after a solve (120,000 communities: 4.8 GB), so the districts
+#: beyond are passed in turn to one shared instance per thread and started from their
+#: kept basis (a few bytes a column): 0.2 ms to pass the LP and a run from the basis
+#: instead of the kept-basis test, for memory in proportion to these columns alone.
+LIVE_COLUMNS = 1_000_000
 
 
 @dataclass
@@ -113,20 +119,27 @@ def split_by_group(lp: LinearProgram, groups: np.ndarray) -> Split:
                  local_rows=local)
 
 
-def _new_instance(block: GroupBlock):
-    import highspy
-
+def _new_instance(block: GroupBlock | None = None):
+    """A HiGHS instance with the districts' tolerances, holding ``block`` if given."""
     highs = QuietHighs()
     for option, value in TOLERANCES.items():
         highs.setOptionValue(option, value)
+    if block is not None:
+        _pass(highs, block, np.zeros(block.columns.size), block.col_upper)
+    return highs
+
+
+def _pass(highs, block: GroupBlock, cost: np.ndarray, upper: np.ndarray) -> None:
+    """Pass ``block`` to ``highs`` with these costs and columns' upper bounds."""
+    import highspy
+
     n, m = block.columns.size, block.rows.size
     status = highs.passModel(n, m, int(block.index.size), int(highspy.MatrixFormat.kColwise),
-                             int(highspy.ObjSense.kMinimize), 0.0, np.zeros(n), block.col_lower,
-                             block.col_upper, block.row_lower, block.row_upper, block.indptr, block.index,
+                             int(highspy.ObjSense.kMinimize), 0.0, cost, block.col_lower,
+                             upper, block.row_lower, block.row_upper, block.indptr, block.index,
                              block.values, np.zeros(n, dtype=np.int32))
     if status == highspy.HighsStatus.kError:
         raise SolveError("HiGHS rejected a district's LP")
-    return highs
 
 
 def solve_block(highs, block: GroupBlock, cost: np.ndarray, first: bool, name: str,
@@ -170,6 +183,27 @@ def _positions(n: int) -> np.ndarray:
     return out
 
 
+def solve_passed(highs, block: GroupBlock, cost: np.ndarray, upper: np.ndarray, basis, name: str
+                 ) -> tuple[np.ndarray, float, np.ndarray, object]:
+    """One group's LP at ``cost`` on a shared instance: passed to it, started from the
+    group's last basis (``basis``, HiGHS's, or None: from scratch by the dual simplex);
+    values, objective, row duals and the basis to keep."""
+    scale = float(np.abs(cost).max()) or 1.0  # as solve_block scales
+    _pass(highs, block, cost / scale, upper)
+    highs.setOptionValue("simplex_strategy", SIMPLEX_DUAL if basis is None else SIMPLEX_PRIMAL)
+    if basis is not None:
+        highs.setBasis(basis)
+    if not run_optimal(highs):
+        highs.clearSolver()
+        highs.setOptionValue("simplex_strategy", SIMPLEX_DUAL)
+        if not run_optimal(highs):
+            raise SolveError(f"HiGHS ended the LP of {name} with status "
+                             f"{highs.modelStatusToString(highs.getModelStatus())}")
+    solution = highs.getSolution()
+    x = np.array(solution.col_value, dtype=float)
+    return x, float(cost @ x), scale * np.array(solution.row_dual, dtype=float), highs.getBasis()
+
+
 @dataclass
 class Answers:
     """Each group's answer at one cost vector: [(values, objective)], and the row duals of
@@ -209,11 +243,12 @@ class DistrictLPs:
     """The groups' LPs in this process, ``chunk`` groups to a warm HiGHS instance."""
 
     def __init__(self, split: Split | None = None, names: list[str] | None = None, chunk: int = CHUNK,
-                 threads: int | None = None):
+                 threads: int | None = None, live_columns: int = LIVE_COLUMNS):
         self.split = split
         self.names = names
         self.chunk = max(1, chunk)
         self.threads = max(1, threads if threads is not None else default_threads())
+        self.live_columns = live_columns
         self._pool = None
         self._highs: list = []
         self._joined: list[GroupBlock] = []
@@ -227,12 +262,17 @@ class DistrictLPs:
         n = len(split.blocks)
         self._ranges = [(a, min(a + self.chunk, n)) for a in range(0, n, self.chunk)]
         self._joined = [join_blocks(split.blocks[a:b]) for a, b in self._ranges]
-        self._highs = [_new_instance(b) for b in self._joined]
+        # The first districts up to live_columns keep an instance; the others (None) share
+        # one per thread and keep only their basis.
+        live = np.cumsum([b.columns.size for b in self._joined]) <= self.live_columns
+        self._highs = [_new_instance(b) if keep else None for b, keep in zip(self._joined, live)]
+        self._shared = [_new_instance() for _ in range(self.threads)] if not live.all() else []
+        self._bases: list = [None] * len(self._joined)
         self._solved = [False] * len(self._joined)
         self._upper = [b.col_upper.copy() for b in self._joined]  # the columns' bounds now
         self._kept: list[KeptBasis | None] = [None] * len(self._joined)
-        self._transposed = [transposed(b) for b in self._joined]
-        self.stats = {"instance_runs": 0, "kept_bases": 0}
+        self._transposed = [transposed(b) if keep else None for b, keep in zip(self._joined, live)]
+        self.stats = {"instance_runs": 0, "kept_bases": 0, "shared_runs": 0}
         if self.threads > 1 and len(self._highs) > 1:
             from concurrent.futures import ThreadPoolExecutor
 
@@ -252,7 +292,8 @@ class DistrictLPs:
             local = np.flatnonzero(chosen[block.columns])
             if local.size:
                 upper = np.zeros(local.size) if zero else block.col_upper[local]
-                highs.changeColsBounds(local.size, local.astype(np.int32), block.col_lower[local], upper)
+                if highs is not None:  # a shared instance is passed the bounds with the LP
+                    highs.changeColsBounds(local.size, local.astype(np.int32), block.col_lower[local], upper)
                 self._upper[i][local] = upper
                 self._kept[i] = None  # other bounds: the kept basis may no longer be feasible
 
@@ -270,16 +311,19 @@ class DistrictLPs:
         the answers do not depend on how many)."""
         work = range(len(self._highs))
         if self._pool is None:
-            done = [self._solve_one(i, cost) for i in work]
+            done = [self._solve_one(i, cost, 0) for i in work]
         else:
             parts = [work[t::self.threads] for t in range(self.threads)]
             done = [None] * len(work)
-            for part, answers in zip(parts, self._pool.map(lambda p: [self._solve_one(i, cost) for i in p], parts)):
+            # Part t on shared instance t: no two threads use one instance at once.
+            solved = self._pool.map(lambda t: [self._solve_one(i, cost, t) for i in parts[t]], range(self.threads))
+            for part, answers in zip(parts, solved):
                 for i, answer in zip(part, answers):
                     done[i] = answer
         results, duals = [], []
         for i, (x, row_dual, ran) in enumerate(done):
             self.stats["instance_runs" if ran else "kept_bases"] += 1
+            self.stats["shared_runs"] += self._highs[i] is None
             a, b = self._ranges[i]
             col, row = 0, 0
             for part in self.split.blocks[a:b]:
@@ -289,17 +333,21 @@ class DistrictLPs:
                 col, row = col + part.columns.size, row + part.rows.size
         return Answers(results, np.concatenate(duals) if duals else np.zeros(0))
 
-    def _solve_one(self, i: int, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
-        """Instance i at ``cost``: its values, row duals, and whether HiGHS ran."""
-        before = self._kept[i]
+    def _solve_one(self, i: int, cost: np.ndarray, thread: int) -> tuple[np.ndarray, np.ndarray, bool]:
+        """Instance i at ``cost`` (in thread ``thread``): its values, row duals, and whether HiGHS ran."""
         block = self._joined[i]
+        if self._highs[i] is None:
+            x, _, row_dual, self._bases[i] = solve_passed(self._shared[thread], block, cost[block.columns],
+                                                          self._upper[i], self._bases[i], self._name(i))
+            return x, row_dual, True
+        before = self._kept[i]
         x, _, row_dual, self._kept[i] = solve_block(self._highs[i], block, cost[block.columns], not self._solved[i],
                                                     self._name(i), before, self._upper[i], self._transposed[i])
         self._solved[i] = True
         return x, row_dual, not (before is not None and self._kept[i] is before)
 
     def close(self) -> None:
-        self._highs, self._joined = [], []
+        self._highs, self._joined, self._shared, self._bases = [], [], [], []
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
