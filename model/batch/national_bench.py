@@ -30,6 +30,7 @@ from ..results.tables import make_result
 from ..scenario.national import generate
 from ..scenario.scenario import load_scenario
 from ..solve.decomposed import DecomposedSolver
+from ..solve.districts import LIVE_COLUMNS, default_threads
 from ..solve.fast import FastSolver
 from ..solve.stages import STAGES
 from .bench import _high_water_mib, _load
@@ -69,13 +70,15 @@ def run_national_bench(scale: int, repeat: int = 3, seed: int = 1, monolithic: b
             stats = solver.stats
         lp = form.lp
         yield (f"LP: {lp.n_cols:,} columns, {lp.n_rows:,} rows; built (inputs + LP) in "
-               f"{statistics.median(builds):.2f} s (median of {repeat})")
+               f"{statistics.median(builds):.2f} s (median of {repeat}); the districts within the first "
+               f"{LIVE_COLUMNS:,} columns keep a HiGHS instance, the others share one a thread")
         solve = statistics.median(solves)
         target = TARGETS.get(scale)
         verdict = f" (target <= {target:g} s: {'met' if solve <= target else 'missed'})" if target else ""
         yield (f"decomposed solve, four stages: median {solve:.2f} s of {repeat} "
                f"({', '.join(f'{s:.2f}' for s in solves)}){verdict}; {stats['rounds']} pricing rounds, "
-               f"{stats['district_solves']:,} district LPs ({stats.get('kept_bases', 0):,} kept without a run), "
+               f"{stats['district_solves']:,} district LPs ({stats.get('kept_bases', 0):,} kept without a run, "
+               f"{stats.get('shared_runs', 0):,} run on shared instances; {default_threads()} threads), "
                f"{stats['proposals']:,} proposals; per stage "
                + ", ".join(f"{s.value} {t:.2f} s" for s, t in solution.stage_seconds.items()))
         t0 = time.perf_counter()
