@@ -125,7 +125,8 @@ class DaskDistricts:
     def solve_all(self, cost: np.ndarray) -> Answers:
         futures = [a.solve_all(cost[c]) for a, c in zip(self._actors, self._columns)]
         parts = [f.result() for f in futures]
-        return Answers([r for p in parts for r in p.results], np.concatenate([p.row_duals for p in parts]))
+        return Answers([r for p in parts for r in p.results], np.concatenate([p.row_duals for p in parts]),
+                       [c for p in parts for c in (p.changed or [True] * len(p.results))])
 
     def close(self) -> None:
         self._actors, self._columns = [], []

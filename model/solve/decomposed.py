@@ -266,6 +266,7 @@ class DecomposedSolver:
         else:
             y_master, conv = self._solve_master(master)
         center, best_bound, pure = None, -np.inf, False
+        last: dict[int, np.ndarray] = {}  # each district's last answer's profile
         local_duals = None
         # A start (prices of a sample of districts) is priced right after the first round.
         forced = [None, np.concatenate([start, np.zeros(len(fixing))])] if start is not None and first else []
@@ -286,8 +287,11 @@ class DecomposedSolver:
                 best_bound, center = bound_here, y.copy()
             # Improving proposals: a negative reduced cost at the master's own duals.
             batch = []
+            changed = answers.changed or [True] * split.n_groups
             for g, (x_part, _) in enumerate(answers.results):
-                profile = self._profile(split, scaled, g, x_part)
+                # A district whose last basis was kept answers as last round: same profile.
+                profile = last[g] if not changed[g] and g in last else self._profile(split, scaled, g, x_part)
+                last[g] = profile
                 if conv is not None:
                     p = profile[pick]
                     terms = p[1:] * y_master

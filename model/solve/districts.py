@@ -206,11 +206,13 @@ def solve_passed(highs, block: GroupBlock, cost: np.ndarray, upper: np.ndarray, 
 
 @dataclass
 class Answers:
-    """Each group's answer at one cost vector: [(values, objective)], and the row duals of
-    the groups' rows in :attr:`Split.local_rows` order."""
+    """Each group's answer at one cost vector: [(values, objective)], the row duals of
+    the groups' rows in :attr:`Split.local_rows` order, and per group whether its values
+    may differ from its last answer's (False: its last basis was kept, the same values)."""
 
     results: list[tuple[np.ndarray, float]]
     row_duals: np.ndarray
+    changed: list[bool] | None = None
 
 
 #: Districts per HiGHS instance: their LPs side by side in one block-diagonal LP is each
@@ -320,7 +322,7 @@ class DistrictLPs:
             for part, answers in zip(parts, solved):
                 for i, answer in zip(part, answers):
                     done[i] = answer
-        results, duals = [], []
+        results, duals, changed = [], [], []
         for i, (x, row_dual, ran) in enumerate(done):
             self.stats["instance_runs" if ran else "kept_bases"] += 1
             self.stats["shared_runs"] += self._highs[i] is None
@@ -330,8 +332,9 @@ class DistrictLPs:
                 x_part = x[col:col + part.columns.size]
                 results.append((x_part, float(cost[part.columns] @ x_part)))
                 duals.append(row_dual[row:row + part.rows.size])
+                changed.append(ran)
                 col, row = col + part.columns.size, row + part.rows.size
-        return Answers(results, np.concatenate(duals) if duals else np.zeros(0))
+        return Answers(results, np.concatenate(duals) if duals else np.zeros(0), changed)
 
     def _solve_one(self, i: int, cost: np.ndarray, thread: int) -> tuple[np.ndarray, np.ndarray, bool]:
         """Instance i at ``cost`` (in thread ``thread``): its values, row duals, and whether HiGHS ran."""
