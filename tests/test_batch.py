@@ -265,3 +265,21 @@ def test_bench_at_national_scale_reports_every_figure_it_promises():
     apart = re.search(r"stage optima apart by at most ([\d.e+-]+) relative, ceiling duals by ([\d.e+-]+)", out)
     assert apart and float(apart.group(1)) <= 1e-6 and float(apart.group(2)) <= 1e-4
     assert re.search(r"peak memory of this process: [\d,]+ MiB \(target <= 4 GiB: (met|missed)\)", out)
+
+
+def test_a_point_whose_solve_fails_is_named_in_the_error(monkeypatch):
+    """A solver failure inside a batch says which draw (or sweep point) it was, so that
+    the modeler can run that one alone."""
+    from model.batch import engine
+    from model.errors import SolveError
+
+    def fail(self, form):
+        raise SolveError("the master LP ended with status Unknown")
+
+    monkeypatch.setattr(engine._Engine, "solve", fail)
+    batch = make_montecarlo(load_scenario(UNCERTAIN), draws=3)
+    with pytest.raises(SolveError, match=r"^draw 0: the master LP ended with status Unknown$"):
+        engine.run_chunk(batch, 0, 3, key="failing-draws")
+    sweep = make_sweep(load_scenario(HAND), ["ceiling=100000:300000:3"])
+    with pytest.raises(SolveError, match=r"^\(ceiling=100000\): the master"):
+        engine.run_chunk(sweep, 0, 3, key="failing-sweep")

@@ -69,7 +69,7 @@ def test_an_unreachable_scheduler_is_a_clear_error_within_seconds(tmp_path, caps
 def cluster():
     from dask.distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                       host="127.0.0.1") as local, Client(local) as client:
         yield local, client
 

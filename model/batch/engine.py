@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import Problem, ScenarioError
+from ..errors import Problem, ScenarioError, SolveError
 from ..formulation.allocation import Formulation
 from ..formulation.build import formulate
 from ..formulation.build import with_money_limits as formulation_with_money_limits
@@ -162,7 +162,10 @@ class _Engine:
             values, lead = self.batch.point(i)
             point = self.maker.scenario(values, functools.partial(self.batch.label, i))  # labelled if invalid
             form, counter, base_lp = self.formulate(point)
-            solution = self.solve(form)
+            try:
+                solution = self.solve(form)
+            except SolveError as exc:  # which point: the modeler can run it alone
+                raise SolveError(f"{self.batch.label(i)}: {exc}") from None
             out[i - start, :len(lead)] = lead
             if base_lp:
                 shortcut.add(solution)
