@@ -76,8 +76,8 @@ HARD, SOFT = 0, 1
 ROUNDOFF = 1e-12
 #: The master's runs after one that did not end optimal, in turn (HiGHS's options), and
 #: the defaults they are set back to.
-MASTER_RETRIES = ({}, {"simplex_strategy": 4}, {"solver": "ipm"})
-MASTER_DEFAULTS = {"simplex_strategy": 1, "solver": "choose"}
+MASTER_RETRIES = ({}, {"simplex_scale_strategy": 0}, {"simplex_strategy": 4}, {"solver": "ipm"})
+MASTER_DEFAULTS = {"simplex_strategy": 1, "solver": "choose", "simplex_scale_strategy": 2}
 #: The master's primal feasibility tolerance, on its scaled rows: 1e-9 of a ceiling. (Its
 #: dual tolerance stays HiGHS's: at 1e-9 a draw's tie-break master ended "Unknown".)
 MASTER_FEASIBILITY = 1e-9
@@ -375,7 +375,8 @@ class DecomposedSolver:
         """Solve the master: the duals of the linking rows (per unit of the row, e.g. per
         yuan of ceiling) and of the convexity rows. A run that does not end optimal (a
         warm start gone astray, numerical trouble) is followed by the same LP from
-        scratch, then by the primal simplex, then by the interior point."""
+        scratch, then unscaled (HiGHS's "Unknown": optimal scaled, infeasible unscaled),
+        then by the primal simplex, then by the interior point."""
         highs = master.highs
         if not run_optimal(highs):
             for options in MASTER_RETRIES:
