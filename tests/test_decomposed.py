@@ -144,3 +144,19 @@ def test_a_monte_carlo_draw_that_misses_hard_targets_same_as_the_whole_lp(tmp_pa
     form = formulate(build_inputs(draw))
     by_year = lambda x: x[form.transfer].sum(axis=0)  # noqa: E731 - the city's transfers per year
     assert np.allclose(by_year(parts.x), by_year(whole.x), rtol=0, atol=1.0)
+
+
+def test_the_masters_artificial_columns_survive_national_ceilings():
+    """The master divides each linking row by its bound (at most 1e8), and an artificial
+    column breaks a row by yuan: its coefficient is 1 / that divisor. A ceiling of 4.6e9
+    yuan (120,000 communities) gave 2.2e-10 unclipped, which HiGHS dropped (below its
+    1e-9), and the first master of the national benchmark was 'Infeasible'."""
+    from model.solve.decomposed import BIG_M, MAX_ROW_SCALE
+
+    master = DecomposedSolver()._master(2, 3, np.array([-np.inf, 0.0]), np.array([4.6e9, 2e12]), 2)
+    lp = master.highs.getLp()
+    assert lp.num_col_ == master.first_proposal_col == 3  # two uppers, one finite lower
+    coefficients = np.asarray(lp.a_matrix_.value_)
+    assert coefficients.size == 3  # none dropped
+    assert np.allclose(np.abs(coefficients), 1 / MAX_ROW_SCALE)
+    assert np.allclose(np.asarray(lp.col_cost_), BIG_M)

@@ -78,6 +78,8 @@ ROUNDOFF = 1e-12
 #: the defaults they are set back to.
 MASTER_RETRIES = ({}, {"simplex_scale_strategy": 0}, {"simplex_strategy": 4}, {"solver": "ipm"})
 MASTER_DEFAULTS = {"simplex_strategy": 1, "solver": "choose", "simplex_scale_strategy": 2}
+#: The largest divisor of a master's linking row (see _Master.row_scale).
+MAX_ROW_SCALE = 1e8
 #: The master's primal feasibility tolerance, on its scaled rows: 1e-9 of a ceiling. (Its
 #: dual tolerance stays HiGHS's: at 1e-9 a draw's tie-break master ended "Unknown".)
 MASTER_FEASIBILITY = 1e-9
@@ -93,7 +95,7 @@ class _Master:
     first_proposal_col: int = 0
     art_bounds: np.ndarray = field(default_factory=lambda: np.zeros(0))  # bound of each artificial's row
     #: The master is passed to HiGHS with each linking row divided by its largest finite
-    #: bound (ceilings of 1e8 yuan beside convexity rows of 1): unscaled, HiGHS ended a
+    #: bound, at most 1e8 (ceilings of 1e8 yuan beside convexity rows of 1): unscaled, HiGHS ended a
     #: national Monte Carlo draw's master with "Solve error". Duals are given back per
     #: unit of the row. (Its costs are not scaled: the tie-break needs the master's
     #: optimum to far more than 1e-7 of the largest cost to pick one allocation.)
@@ -352,7 +354,9 @@ class DecomposedSolver:
         highs = QuietHighs()
         highs.setOptionValue("primal_feasibility_tolerance", MASTER_FEASIBILITY)
         finite = lambda b: np.where(np.isfinite(b), np.abs(b), 0.0)  # noqa: E731
-        row_scale = np.maximum(1.0, np.maximum(finite(lower), finite(upper)))
+        # At most 1e8: an artificial column's coefficient (1 / the scale) stays above
+        # HiGHS's smallest matrix value (1e-9), which drops smaller ones silently.
+        row_scale = np.clip(np.maximum(finite(lower), finite(upper)), 1.0, MAX_ROW_SCALE)
         rows_lower = np.concatenate([lower / row_scale, np.ones(n_groups)])
         rows_upper = np.concatenate([upper / row_scale, np.ones(n_groups)])
         highs.addRows(rows_lower.size, rows_lower, rows_upper, 0, np.array([], dtype=np.int32),
