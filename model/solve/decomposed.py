@@ -47,7 +47,7 @@ import numpy as np
 from ..constants import Stage
 from ..errors import SolveError
 from ..formulation.lp import LinearProgram
-from .districts import DistrictLPs, Split, split_by_group
+from .districts import SIMPLEX_DUAL, SIMPLEX_PRIMAL, DistrictLPs, Split, split_by_group
 from .highs import QuietHighs, matrix_version, run_optimal
 from .stages import STAGES, LPSolution, fixing_slack
 
@@ -76,8 +76,8 @@ HARD, SOFT = 0, 1
 ROUNDOFF = 1e-12
 #: The master's runs after one that did not end optimal, in turn (HiGHS's options), and
 #: the defaults they are set back to.
-MASTER_RETRIES = ({}, {"simplex_scale_strategy": 0}, {"simplex_strategy": 4}, {"solver": "ipm"})
-MASTER_DEFAULTS = {"simplex_strategy": 1, "solver": "choose", "simplex_scale_strategy": 2}
+MASTER_RETRIES = ({}, {"simplex_scale_strategy": 0}, {"simplex_strategy": SIMPLEX_PRIMAL}, {"solver": "ipm"})
+MASTER_DEFAULTS = {"simplex_strategy": SIMPLEX_DUAL, "solver": "choose", "simplex_scale_strategy": 2}
 #: The largest divisor of a master's linking row (see _Master.row_scale).
 MAX_ROW_SCALE = 1e8
 #: The master's primal feasibility tolerance, on its scaled rows: 1e-9 of a ceiling. (Its

@@ -158,11 +158,7 @@ def solve_block(highs, block: GroupBlock, cost: np.ndarray, first: bool, name: s
         if y is not None:
             return kept.x, float(cost @ kept.x), scale * y, kept
     highs.changeColsCost(block.columns.size, _positions(block.columns.size), scaled)
-    if not run_optimal(highs):
-        highs.clearSolver()  # a warm start gone astray: the same LP again from scratch
-        if not run_optimal(highs):
-            raise SolveError(f"HiGHS ended the LP of {name} with status "
-                             f"{highs.modelStatusToString(highs.getModelStatus())}")
+    _run(highs, name)
     if first:
         # Later rounds change only costs: the basis stays primal feasible.
         highs.setOptionValue("simplex_strategy", SIMPLEX_PRIMAL)
@@ -173,6 +169,20 @@ def solve_block(highs, block: GroupBlock, cost: np.ndarray, first: bool, name: s
     else:
         kept = None
     return x, float(cost @ x), scale * np.array(solution.row_dual, dtype=float), kept
+
+
+def _run(highs, name: str, retry_strategy: int | None = None) -> None:
+    """Run HiGHS on a district's LP; a run that does not end optimal (a warm start gone
+    astray) is followed by the same LP from scratch (by ``retry_strategy`` if given),
+    then an error naming the district."""
+    if run_optimal(highs):
+        return
+    highs.clearSolver()
+    if retry_strategy is not None:
+        highs.setOptionValue("simplex_strategy", retry_strategy)
+    if not run_optimal(highs):
+        raise SolveError(f"HiGHS ended the LP of {name} with status "
+                         f"{highs.modelStatusToString(highs.getModelStatus())}")
 
 
 @functools.lru_cache(maxsize=64)
@@ -193,12 +203,7 @@ def solve_passed(highs, block: GroupBlock, cost: np.ndarray, upper: np.ndarray, 
     highs.setOptionValue("simplex_strategy", SIMPLEX_DUAL if basis is None else SIMPLEX_PRIMAL)
     if basis is not None:
         highs.setBasis(basis)
-    if not run_optimal(highs):
-        highs.clearSolver()
-        highs.setOptionValue("simplex_strategy", SIMPLEX_DUAL)
-        if not run_optimal(highs):
-            raise SolveError(f"HiGHS ended the LP of {name} with status "
-                             f"{highs.modelStatusToString(highs.getModelStatus())}")
+    _run(highs, name, retry_strategy=SIMPLEX_DUAL)
     solution = highs.getSolution()
     x = np.array(solution.col_value, dtype=float)
     return x, float(cost @ x), scale * np.array(solution.row_dual, dtype=float), highs.getBasis()
