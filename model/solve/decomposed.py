@@ -83,6 +83,12 @@ MAX_ROW_SCALE = 1e8
 #: The master's primal feasibility tolerance, on its scaled rows: 1e-9 of a ceiling. (Its
 #: dual tolerance stays HiGHS's: at 1e-9 a draw's tie-break master ended "Unknown".)
 MASTER_FEASIBILITY = 1e-9
+#: A master that none of its retries solves is solved again with each row fixing an
+#: earlier optimum widened by WIDENING x its slack, at most MAX_WIDENINGS times (the earlier
+#: optima then held to twice the stage tolerance at most). Seen in a 200-draw national Monte
+#: Carlo: a tie-break master whose rows fixing the missing money, the soft points and the
+#: transfers all bound ended "Unknown" in every retry; widened by 0.1 x its slack it solved.
+WIDENING, MAX_WIDENINGS = 0.1, 10
 
 
 @dataclass
@@ -100,6 +106,11 @@ class _Master:
     #: unit of the row. (Its costs are not scaled: the tie-break needs the master's
     #: optimum to far more than 1e-7 of the largest cost to pick one allocation.)
     row_scale: np.ndarray = field(default_factory=lambda: np.ones(0))
+    #: Each linking row's upper bound (per unit of the row), and how far a widening moves
+    #: it: the fixing slack of a row fixing an earlier optimum, 0 for a ceiling.
+    upper: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    slack: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    widenings: int = 0
 
 
 class DecomposedSolver:
@@ -127,11 +138,14 @@ class DecomposedSolver:
         #: Per pricing round: (stage position, proposals added, master objective before
         #: them, their reduced costs' sum, artificial money in the master).
         self.trace: list[tuple[int, int, float, float, float]] = []
+        #: The most times a master of the last solve widened its fixing rows (see MAX_WIDENINGS).
+        self.widest = 0
 
     def solve(self, lp: LinearProgram, groups: np.ndarray, tolerance: float = 1e-7,
               stages: int = len(STAGES)) -> LPSolution:
         """The first ``stages`` stages of ``lp``; ``groups[c]`` is column c's district (0..G-1)."""
         started = time.perf_counter()
+        self.widest = 0
         split = split_by_group(lp, groups)
         self._links = {}
         costs = [lp.objective(s) for s in STAGES]
@@ -168,8 +182,9 @@ class DecomposedSolver:
             t0 = time.perf_counter()
             # Earlier optima fixed within the tolerance (scaled like their objectives); a
             # skipped hard stage stays held at zero in the districts instead.
-            fixing = [(j, (v + fixing_slack(v, tolerance)) / scales[j]) for j, v in enumerate(values)
-                      if not (skipped and j == HARD)]
+            # (stage, bound, slack) of each fixing row, scaled like the stage's objective.
+            fixing = [(j, (v + fixing_slack(v, tolerance)) / scales[j], fixing_slack(v, tolerance) / scales[j])
+                      for j, v in enumerate(values) if not (skipped and j == HARD)]
             x, duals = self._stage(split, runner, scaled, k, fixing, proposals, artificial_ok=True, first=k == HARD)
             values.append(float(costs[k] @ x))
             solved[STAGES[k]] = (values[k], duals * scales[k], time.perf_counter() - t0)
@@ -177,9 +192,16 @@ class DecomposedSolver:
         runner.close()
         return LPSolution(x=x, objectives={s: v for s, (v, _, _) in solved.items()},
                           duals={s: d for s, (_, d, _) in solved.items()}, solver="highs",
-                          solver_version=matrix_version(False).replace("matrix form", "decomposed by district"),
+                          solver_version=self._version(),
                           seconds=time.perf_counter() - started,
                           stage_seconds={s: t for s, (_, _, t) in solved.items()})
+
+    def _version(self) -> str:
+        """HiGHS's version and the method; says when a master widened its fixing rows."""
+        method = "decomposed by district"
+        if self.widest:
+            method += f"; earlier optima held to {1 + WIDENING * self.widest:g}x the stage tolerance"
+        return matrix_version(False).replace("matrix form", method)
 
     # --- one stage ----------------------------------------------------------------
     def _sample_prices(self, split, scaled, hard_cols) -> np.ndarray | None:
@@ -230,14 +252,14 @@ class DecomposedSolver:
         n_ceiling = link.shape[0]
         n_link = n_ceiling + len(fixing)
         lower = np.concatenate([split.link_lower, np.full(len(fixing), -np.inf)])
-        upper = np.concatenate([split.link_upper, [b for _, b in fixing]])
+        upper = np.concatenate([split.link_upper, [b for _, b, _ in fixing]])
         # Artificial columns on the ceilings only, for the first stage solved: later
         # stages start from the proposals of the one before, whose optimum satisfies
         # every linking row, the new fixing row included.
         master = self._master(n_link, split.n_groups, lower, upper, n_ceiling if first else 0)
+        master.slack = np.concatenate([np.zeros(n_ceiling), [s for _, _, s in fixing]])
         # Profile columns of this stage's master: cost of stage k, ceiling uses, fixed stages' costs.
-        pick = [k, *(len(STAGES) + r for r in range(n_ceiling)), *(j for j, _ in fixing)]
-        bound = np.where(np.isfinite(upper), upper, 0.0)
+        pick = [k, *(len(STAGES) + r for r in range(n_ceiling)), *(j for j, _, _ in fixing)]
 
         def add(batch: list[tuple[int, int]]) -> None:
             """Proposals ``(district, j)`` as master columns: stage cost, use of each
@@ -266,7 +288,7 @@ class DecomposedSolver:
         if first:
             y_master, conv = np.concatenate([np.full(n_ceiling, -PROHIBITIVE), np.zeros(len(fixing))]), None
         else:
-            y_master, conv = self._solve_master(master)
+            y_master, conv = self._master_duals(master)
         center, best_bound, pure = None, -np.inf, False
         last: dict[int, np.ndarray] = {}  # each district's last answer's profile
         local_duals = None
@@ -279,11 +301,12 @@ class DecomposedSolver:
             if round_ < len(forced) and forced[round_] is not None:
                 y, smoothed = forced[round_], True  # a price not the master's: never the last round
             cost = scaled[k] - link.T @ y[:n_ceiling]
-            for (j, _), w in zip(fixing, y[n_ceiling:]):
+            for (j, _, _), w in zip(fixing, y[n_ceiling:]):
                 cost = cost - w * scaled[j]
             answers = runner.solve_all(cost)
             self.stats["district_solves"] += split.n_groups
             local_duals = answers.row_duals
+            bound = np.where(np.isfinite(master.upper), master.upper, 0.0)
             bound_here = sum(objective for _, objective in answers.results) + float(y @ bound)
             if bound_here > best_bound:
                 best_bound, center = bound_here, y.copy()
@@ -310,7 +333,7 @@ class DecomposedSolver:
             add(batch)
             self.stats["proposals"] += len(batch)
             if batch:
-                y_master, conv = self._solve_master(master)
+                y_master, conv = self._master_duals(master)
             objective = master.highs.getInfo().objective_function_value
             artificial = float(np.asarray(master.highs.getSolution().col_value)[: master.first_proposal_col].sum()) \
                 if master.first_proposal_col else 0.0
@@ -372,7 +395,29 @@ class DecomposedSolver:
                                   np.array([sign / row_scale[r]]))  # its value: yuan of the row broken
                     n_art += 1
         return _Master(highs=highs, n_link=n_link, first_proposal_col=n_art,
-                       art_bounds=np.asarray(bounds, dtype=float), row_scale=row_scale)
+                       art_bounds=np.asarray(bounds, dtype=float), row_scale=row_scale,
+                       upper=upper.astype(float), slack=np.zeros(n_link))
+
+    def _master_duals(self, master: _Master) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_solve_master`, and when no retry solves it, the same master with its
+        rows fixing earlier optima widened by their slack once more (at most
+        :data:`MAX_WIDENINGS` times; counted in ``stats["fixings_widened"]`` and named in
+        the solution's solver version)."""
+        while True:
+            try:
+                return self._solve_master(master)
+            except SolveError as error:
+                if not master.slack.any() or master.widenings == MAX_WIDENINGS:
+                    if master.widenings:
+                        raise SolveError(f"{error}, even with the earlier stages' optima held to "
+                                         f"{1 + WIDENING * master.widenings:g} times their tolerance") from error
+                    raise
+            master.widenings += 1
+            self.stats["fixings_widened"] = self.stats.get("fixings_widened", 0) + 1
+            self.widest = max(self.widest, master.widenings)
+            master.upper = master.upper + WIDENING * master.slack
+            for r in np.flatnonzero(master.slack):
+                master.highs.changeRowBounds(int(r), -np.inf, float(master.upper[r] / master.row_scale[r]))
 
     @staticmethod
     def _solve_master(master: _Master) -> tuple[np.ndarray, np.ndarray]:
