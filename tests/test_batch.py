@@ -264,7 +264,7 @@ def test_bench_at_national_scale_reports_every_figure_it_promises():
     assert re.search(r"written as Parquet in [\d.]+ s \(target <= 5 s: (met|missed)\)", out)
     apart = re.search(r"stage optima apart by at most ([\d.e+-]+) relative, ceiling duals by ([\d.e+-]+)", out)
     assert apart and float(apart.group(1)) <= 1e-6 and float(apart.group(2)) <= 1e-4
-    assert re.search(r"peak memory of this process: [\d,]+ MiB \(target <= 4 GiB: (met|missed)\)", out)
+    assert re.search(r"peak memory of this process: [\d,]+ MiB \(target <= 4 GiB: (met|missed)\); [\d,]+ MiB before the CSV", out)
 
 
 def test_a_point_whose_solve_fails_is_named_in_the_error(monkeypatch):

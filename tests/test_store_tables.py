@@ -131,3 +131,15 @@ def test_random_tables_with_district_ids_get_the_same_names(default_scenario, fr
     reference = pandas_csv(frame, default_scenario.districts)
     assert csv_text(frame, default_scenario.districts) == reference
     assert kept_and_read(frame, default_scenario.districts) == reference
+
+
+def test_tables_longer_than_a_slice_of_rows_are_written_as_pandas_writes_them(monkeypatch, default_scenario,
+                                                                              default_result):
+    """csv_text turns a slice of rows at a time into cells (a national allocation all at once
+    took 3 GB): slices of 7 rows give the same text as one pass, names beside the ids."""
+    from model import export
+
+    monkeypatch.setattr(export, "CSV_CHUNK_ROWS", 7)
+    for name, frame in default_result.tables().items():
+        assert csv_text(frame, default_scenario.districts) == pandas_csv(frame, default_scenario.districts), name
+    assert max(len(frame) for frame in default_result.tables().values()) > 3 * 7

@@ -48,7 +48,7 @@ from ..constants import Stage
 from ..errors import SolveError
 from ..formulation.lp import LinearProgram
 from .districts import SIMPLEX_DUAL, SIMPLEX_PRIMAL, DistrictLPs, Split, split_by_group
-from .highs import QuietHighs, matrix_version, run_optimal
+from .highs import QuietHighs, matrix_version, release_freed_memory, run_optimal
 from .stages import STAGES, LPSolution, fixing_slack
 
 #: Relative gap between the master's objective and the Lagrangian bound at which a stage stops.
@@ -190,6 +190,7 @@ class DecomposedSolver:
             solved[STAGES[k]] = (values[k], duals * scales[k], time.perf_counter() - t0)
         self.stats.update(getattr(runner, "stats", {}))
         runner.close()
+        release_freed_memory()  # the districts' instances, freed in their threads
         return LPSolution(x=x, objectives={s: v for s, (v, _, _) in solved.items()},
                           duals={s: d for s, (_, d, _) in solved.items()}, solver="highs",
                           solver_version=self._version(),

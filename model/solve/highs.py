@@ -53,3 +53,20 @@ def matrix_version(warm: bool = False) -> str:
         return f"highspy {importlib.metadata.version('highspy')} (matrix form, {start})"
     except importlib.metadata.PackageNotFoundError:  # pragma: no cover - install problem
         return f"highspy (matrix form, {start})"
+
+
+def release_freed_memory() -> None:
+    """Give the memory freed by a solve back to the operating system (glibc's ``malloc_trim``).
+
+    The districts' HiGHS instances are built and run in worker threads, so what they free
+    stays in those threads' malloc arenas, which the result tables made afterwards in the
+    main thread do not reuse: after a 20,000-community solve the process kept 1.3 GB, of
+    which 1.0 GB was free. Elsewhere than glibc this does nothing."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: no malloc_trim
+        pass
