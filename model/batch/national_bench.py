@@ -80,7 +80,7 @@ def run_national_bench(scale: int, repeat: int = 3, seed: int = 1, monolithic: b
                f"({', '.join(f'{s:.2f}' for s in solves)}){verdict}; {stats['rounds']} pricing rounds, "
                f"{stats['district_solves']:,} district LPs ({stats.get('kept_bases', 0):,} kept without a run, "
                f"{stats.get('shared_runs', 0):,} run on shared instances; {default_threads()} threads), "
-               f"{stats['proposals']:,} proposals; per stage "
+               f"{stats['proposals']:,} proposals, master LPs {stats['master_seconds']:.2f} s; per stage "
                + ", ".join(f"{s.value} {t:.2f} s" for s, t in solution.stage_seconds.items()))
         t0 = time.perf_counter()
         result = make_result(scenario, inputs, form, solution)

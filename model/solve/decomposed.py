@@ -133,8 +133,8 @@ class DecomposedSolver:
         self.runner = runner
         self.names = names
         self.threads = threads
-        self.stats: dict[str, int] = {"rounds": 0, "proposals": 0, "district_solves": 0,
-                                      "hard_stages_skipped": 0}
+        self.stats: dict[str, float] = {"rounds": 0, "proposals": 0, "district_solves": 0,
+                                        "hard_stages_skipped": 0, "master_seconds": 0.0}
         #: Per pricing round: (stage position, proposals added, master objective before
         #: them, their reduced costs' sum, artificial money in the master).
         self.trace: list[tuple[int, int, float, float, float]] = []
@@ -405,6 +405,7 @@ class DecomposedSolver:
         :data:`MAX_WIDENINGS` times; counted in ``stats["fixings_widened"]`` and named in
         the solution's solver version)."""
         while True:
+            t0 = time.perf_counter()
             try:
                 return self._solve_master(master)
             except SolveError as error:
@@ -413,6 +414,8 @@ class DecomposedSolver:
                         raise SolveError(f"{error}, even with the earlier stages' optima held to "
                                          f"{1 + WIDENING * master.widenings:g} times their tolerance") from error
                     raise
+            finally:
+                self.stats["master_seconds"] += time.perf_counter() - t0
             master.widenings += 1
             self.stats["fixings_widened"] = self.stats.get("fixings_widened", 0) + 1
             self.widest = max(self.widest, master.widenings)
