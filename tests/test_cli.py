@@ -215,3 +215,13 @@ def test_outputs_are_readable_like_any_new_file(tmp_path):
     assert stat.S_IMODE((tmp_path / "a.txt").stat().st_mode) == 0o644
     assert stat.S_IMODE((tmp_path / "b.csv").stat().st_mode) == 0o644
     assert stat.S_IMODE((tmp_path / "c.txt").stat().st_mode) == 0o600
+
+
+def test_a_batchs_rate_is_legible_at_national_speed_too():
+    """The 200-draw national Monte Carlo took 3,509 s: '0 draws/s' said nothing."""
+    from model.cli.report import format_rate
+
+    assert format_rate(200, 3509.3) == "0.057"
+    assert format_rate(4000, 3.93) == "1,018"
+    assert format_rate(3, 1.0) == "3"
+    assert format_rate(5, 0.0) == "5,000,000,000"  # a batch too quick to time: no division by zero

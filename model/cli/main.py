@@ -36,6 +36,7 @@ from .report import (
     format_comparison,
     format_diagnosis,
     format_frontier,
+    format_rate,
     format_sensitivity,
     format_summary,
 )
@@ -396,7 +397,7 @@ def _sweep(args: argparse.Namespace) -> int:
         print(f"resumed after {stats['resumed']:,} kept points" if stats["resumed"]
               else "nothing kept from an earlier run of this sweep: solved from the first point")
     print(f"{sweep.size} points of {scenario.title}: {stats['met']} with every hard target met; "
-          f"{stats['seconds']:.1f} s ({sweep.size / max(stats['seconds'], 1e-9):,.0f} points/s).")
+          f"{stats['seconds']:.1f} s ({format_rate(sweep.size, stats['seconds'])} points/s).")
     print(f"wrote {args.out}")
     summary = {**stats, "parameters": list(args.params), "file": str(Path(args.out).resolve())}
     record(args, lambda store: store.record_batch("sweep", scenario, summary, [args.out], source="cli",
@@ -418,7 +419,7 @@ def _montecarlo(args: argparse.Namespace) -> int:
         close()
     print(f"{batch.size} draws of {scenario.title} (seed {batch.seed}): every hard target met in "
           f"{summary['probability_all_hard_targets_met']:.1%} of draws; "
-          f"{summary['seconds']:.1f} s ({batch.size / max(summary['seconds'], 1e-9):,.0f} draws/s).")
+          f"{summary['seconds']:.1f} s ({format_rate(batch.size, summary['seconds'])} draws/s).")
     print(f"wrote {', '.join(summary['files'])}")
     record(args, lambda store: store.record_batch("montecarlo", scenario, summary, [Path(f) for f in summary["files"]],
                                                   source="cli", duration_seconds=summary["seconds"]))

@@ -193,3 +193,9 @@ def format_summary(result: Result) -> str:
                  f"{result.provenance['solve_seconds']:.2f} s; scenario sha256 "
                  f"{result.provenance['scenario_sha256'][:12]}.")
     return "\n".join(lines)
+
+
+def format_rate(count: int, seconds: float) -> str:
+    """Points a second, legible at any speed: 1,018 for a city sweep, 0.057 for national draws."""
+    rate = count / max(seconds, 1e-9)
+    return f"{rate:,.0f}" if rate >= 10 else f"{rate:.2g}"
