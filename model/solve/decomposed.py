@@ -258,8 +258,8 @@ class DecomposedSolver:
         # Artificial columns on the ceilings only, for the first stage solved: later
         # stages start from the proposals of the one before, whose optimum satisfies
         # every linking row, the new fixing row included.
-        master = self._master(n_link, split.n_groups, lower, upper, n_ceiling if first else 0)
-        master.slack = np.concatenate([np.zeros(n_ceiling), [s for _, _, s in fixing]])
+        master = self._master(n_link, split.n_groups, lower, upper, n_ceiling if first else 0,
+                              slack=np.concatenate([np.zeros(n_ceiling), [s for _, _, s in fixing]]))
         # Profile columns of this stage's master: cost of stage k, ceiling uses, fixed stages' costs.
         pick = [k, *(len(STAGES) + r for r in range(n_ceiling)), *(j for j, _, _ in fixing)]
 
@@ -375,7 +375,7 @@ class DecomposedSolver:
         use = np.bincount(rows, weights=values * x_part[at], minlength=split.link_matrix.shape[0])
         return np.concatenate([scaled[:, cols] @ x_part, use])
 
-    def _master(self, n_link, n_groups, lower, upper, n_artificial_rows) -> _Master:
+    def _master(self, n_link, n_groups, lower, upper, n_artificial_rows, slack=None) -> _Master:
         highs = QuietHighs()
         highs.setOptionValue("primal_feasibility_tolerance", MASTER_FEASIBILITY)
         highs.setOptionValue("simplex_strategy", MASTER_DEFAULTS["simplex_strategy"])
@@ -399,7 +399,7 @@ class DecomposedSolver:
                     n_art += 1
         return _Master(highs=highs, n_link=n_link, first_proposal_col=n_art,
                        art_bounds=np.asarray(bounds, dtype=float), row_scale=row_scale,
-                       upper=upper.astype(float), slack=np.zeros(n_link))
+                       upper=upper.astype(float), slack=np.zeros(n_link) if slack is None else slack)
 
     def _master_duals(self, master: _Master) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`_solve_master`, and when no retry solves it, the same master with its
