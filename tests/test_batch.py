@@ -141,6 +141,33 @@ def test_a_draw_equals_the_reference_solve_of_its_values(tmp_path):
             assert record[f"compliance_social_insurance_{year}"] == pytest.approx(share, abs=1e-6)
 
 
+def test_monte_carlo_counts_the_draws_whose_master_widened_the_earlier_optima(tmp_path, monkeypatch):
+    """A decomposed draw whose master had to widen its rows fixing earlier optima says so in
+    its row (stage_tolerance_factor 1.1 after one widening) and in summary.json; the others
+    read 1. Here the tie-break master (two fixing rows: the hard stage is skipped) of every
+    draw from the fourth on fails until widened once."""
+    from model.errors import SolveError
+    from model.solve import decomposed
+
+    solve_master, seen = decomposed.DecomposedSolver._solve_master, []
+
+    def failing(master):
+        if np.count_nonzero(master.slack) == 2 and master.widenings == 0:
+            seen.append(master)
+            if len({id(m) for m in seen}) > 3:  # a new tie-break master from the fourth draw on
+                raise SolveError("the decomposed solve's master LP ended with status Unknown")
+        return solve_master(master)
+
+    monkeypatch.setattr(decomposed.DecomposedSolver, "_solve_master", staticmethod(failing))
+    batch = make_montecarlo(load_scenario(UNCERTAIN), draws=5, seed=11, method="decomposed")
+    summary = write_montecarlo(batch, tmp_path, jobs=1, chunk_size=5)
+    factors = [float(r["stage_tolerance_factor"]) for r in read_csv(tmp_path / "draws.csv")]
+    assert factors == [1.0, 1.0, 1.0, pytest.approx(1.1), pytest.approx(1.1)]
+    assert summary["draws_with_widened_stage_tolerance"] == 2
+    metrics = {r["metric"] for r in read_csv(tmp_path / "quantiles.csv")}
+    assert "stage_tolerance_factor" not in metrics and "soft_points" in metrics
+
+
 def test_same_seed_same_files_with_one_and_two_workers(tmp_path):
     scenario = load_scenario(UNCERTAIN)
     batch = make_montecarlo(scenario, draws=16, seed=3)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from model import load_scenario, solve
+from model.batch.records import record_columns, summarise
 from model.constants import DECOMPOSE_FROM, Method, Stage
 from model.errors import SolveError
 from model.formulation.build import formulate
@@ -187,6 +188,9 @@ def test_a_master_no_retry_solves_widens_the_earlier_optima_by_tenths_of_their_s
     parts = solver.solve(form.lp, form.column_districts(), tolerance=inputs.stage_tolerance)
     assert solver.stats["fixings_widened"] == 2
     assert "earlier optima held to 1.2x the stage tolerance" in parts.solver_version
+    assert parts.tolerance_factor == pytest.approx(1.2)
+    record = dict(zip(record_columns(inputs.years), summarise(inputs, form, parts)))
+    assert record["stage_tolerance_factor"] == pytest.approx(1.2)  # a batch's row says so too
     for stage in STAGES[:-1]:
         optimum = whole.objectives[stage]
         assert abs(parts.objectives[stage] - optimum) <= 1e-6 * max(1.0, abs(optimum)), stage

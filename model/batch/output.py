@@ -26,6 +26,8 @@ from .parallel import Progress, run_batch
 from .sweep import Sweep
 
 _INTEGER_COLUMNS = frozenset({"draw", "clipped_values"})
+#: Not a figure of the policy: how a draw was solved (see record_columns), counted in summary.json.
+_NOT_QUANTILED = _INTEGER_COLUMNS | {"stage_tolerance_factor"}
 
 
 def _header(columns: list[str]) -> list[str]:
@@ -101,9 +103,10 @@ def write_montecarlo(batch: MonteCarlo, out_dir: Path, progress: Progress | None
             seconds = time.perf_counter() - started
             # Every metric and every drawn value (not the draw number or the clip count).
             quantiles = [quantile_rows(name, store.column(j)) for j, name in enumerate(columns)
-                         if name not in _INTEGER_COLUMNS]
+                         if name not in _NOT_QUANTILED]
             met = store.column(columns.index("hard_targets_met"))
             clipped = int(store.column(columns.index("clipped_values")).sum())
+            widened = int((store.column(columns.index("stage_tolerance_factor")) > 1).sum())
             import pandas as pd
 
             table = pd.DataFrame(quantiles, columns=QUANTILE_HEADER)
@@ -115,6 +118,8 @@ def write_montecarlo(batch: MonteCarlo, out_dir: Path, progress: Progress | None
                 "seed": batch.seed,
                 "probability_all_hard_targets_met": float(met.mean()),
                 "clipped_values": clipped,
+                # Draws whose decomposed master held the earlier optima looser than the tolerance.
+                "draws_with_widened_stage_tolerance": widened,
                 "uncertain": [{"key": u.key, "apply": u.apply, "per": u.per, "distribution": u.distribution,
                                "args": list(u.args), "source": u.source}
                               for u in batch.scenario.montecarlo.parameters],

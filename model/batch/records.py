@@ -23,6 +23,8 @@ def record_columns(years: list[int]) -> list[str]:
     columns += [f"compliance_{p.value}_{y}" for p in PROGRAMS for y in years]
     columns += [f"shadow_price_ceiling_{y}" for y in years]  # soft points per yuan
     columns += [f"shadow_price_ceiling_hard_{y}" for y in years]  # missing yuan per yuan
+    # 1, or more when a decomposed solve held the earlier stages' optima looser (LPSolution.tolerance_factor).
+    columns += ["stage_tolerance_factor"]
     return columns
 
 
@@ -48,6 +50,7 @@ class Solved:
         self.soft_points: list[float] = []
         self.soft_duals: list[np.ndarray] = []  # of the ceiling rows
         self.hard_duals: list[np.ndarray] = []
+        self.tolerance_factors: list[float] = []
 
     def add(self, solution: LPSolution) -> Solved:
         rows = self.ceiling_rows
@@ -55,6 +58,7 @@ class Solved:
         self.soft_points.append(-solution.objectives[Stage.SOFT])
         self.soft_duals.append(solution.duals[Stage.SOFT][rows])
         self.hard_duals.append(solution.duals[Stage.HARD][rows])
+        self.tolerance_factors.append(solution.tolerance_factor)
         return self
 
     def records(self) -> np.ndarray:
@@ -69,4 +73,4 @@ class Solved:
         soft, hard = prices_of_duals(np.stack(self.soft_duals), np.stack(self.hard_duals))
         return np.column_stack([
             np.where(missing <= UNMET_TOLERANCE_YUAN, 1.0, 0.0), missing, self.soft_points, by_year.sum(axis=1),
-            by_year, shares.reshape(len(x), -1), soft, hard])
+            by_year, shares.reshape(len(x), -1), soft, hard, self.tolerance_factors])

@@ -420,6 +420,8 @@ def _montecarlo(args: argparse.Namespace) -> int:
     print(f"{batch.size} draws of {scenario.title} (seed {batch.seed}): every hard target met in "
           f"{summary['probability_all_hard_targets_met']:.1%} of draws; "
           f"{summary['seconds']:.1f} s ({format_rate(batch.size, summary['seconds'])} draws/s).")
+    if widened := summary["draws_with_widened_stage_tolerance"]:
+        print(f"{widened} draws held earlier optima looser than the stage tolerance (stage_tolerance_factor in draws.csv)")
     print(f"wrote {', '.join(summary['files'])}")
     record(args, lambda store: store.record_batch("montecarlo", scenario, summary, [Path(f) for f in summary["files"]],
                                                   source="cli", duration_seconds=summary["seconds"]))

@@ -196,7 +196,8 @@ class DecomposedSolver:
                           duals={s: d for s, (_, d, _) in solved.items()}, solver="highs",
                           solver_version=self._version(),
                           seconds=time.perf_counter() - started,
-                          stage_seconds={s: t for s, (_, _, t) in solved.items()})
+                          stage_seconds={s: t for s, (_, _, t) in solved.items()},
+                          tolerance_factor=1 + WIDENING * self.widest)
 
     def _version(self) -> str:
         """HiGHS's version and the method; says when a master widened its fixing rows."""

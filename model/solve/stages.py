@@ -44,3 +44,7 @@ class LPSolution:
     solver_version: str
     seconds: float
     stage_seconds: dict[Stage, float] = field(default_factory=dict)
+    #: The earlier stages' optima were held to this multiple of the stage tolerance: 1,
+    #: unless a decomposed solve's master had to widen its fixing rows (see
+    #: :data:`model.solve.decomposed.WIDENING`).
+    tolerance_factor: float = 1.0
