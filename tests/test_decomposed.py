@@ -215,3 +215,27 @@ def test_a_master_that_fails_even_widened_names_how_far_it_went(monkeypatch):
     form = formulate(inputs)
     with pytest.raises(SolveError, match="Unknown, even with the earlier stages' optima held to 2 times"):
         DecomposedSolver().solve(form.lp, form.column_districts(), tolerance=inputs.stage_tolerance)
+
+
+def test_the_districts_lps_leave_out_only_what_the_bounds_decide():
+    """Worked by hand on four columns and five rows: x0 fixed at zero (a gap of nothing),
+    x1 missing money (from zero up), x2 a share in [0, 1], x3 free above."""
+    import scipy.sparse as sp
+
+    from model.solve.districts import _without_what_bounds_decide
+
+    matrix = sp.csr_matrix(np.array([
+        [1.0, 0.0, 0.0, 0.0],   # row 0: x0 alone, <= 5            -> empty once x0 is out
+        [0.0, 1.0, 0.0, 0.0],   # row 1: x1 >= 0                   -> x1's bounds keep it
+        [0.0, 0.0, 2.0, 0.0],   # row 2: 2 x2 <= 1.5               -> binds: stays
+        [0.0, 0.0, -1.0, 0.0],  # row 3: -x2 >= -1                 -> x2 <= 1 keeps it
+        [3.0, 1.0, 0.0, 1.0],   # row 4: 3 x0 + x1 + x3 >= 2       -> stays, without x0
+    ]))
+    col_lower, col_upper = np.zeros(4), np.array([0.0, np.inf, 1.0, np.inf])
+    row_lower = np.array([-np.inf, 0.0, -np.inf, -1.0, 2.0])
+    row_upper = np.array([5.0, np.inf, 1.5, np.inf, np.inf])
+    a, live, decided = _without_what_bounds_decide(matrix, col_lower, col_upper, row_lower, row_upper)
+    assert live.tolist() == [False, True, True, True]
+    assert decided.tolist() == [False, True, False, True, False]
+    assert np.diff(a.indptr).tolist() == [0, 0, 1, 0, 2]  # row 0 is empty: only x0 filled it
+    assert a.toarray()[4].tolist() == [0.0, 1.0, 0.0, 1.0]
