@@ -5,7 +5,8 @@ columns each belong to one group (a district: its communities' columns, its
 transfers, its missing money) and sorts its rows: a row whose columns all belong to
 one group is that group's (capacity, co-financing, every community row); a row that
 spans groups is a *linking* row (the ceilings, the horizon total). Nothing is
-assumed about which block is which: the rows are read from the matrix.
+assumed about which block is which: the rows are read from the matrix. What the bounds
+alone decide (columns fixed at zero, rows kept by them) is left out of the groups' LPs.
 
 :class:`DistrictLPs` holds one HiGHS instance per group, each passed its block once,
 and solves them all for a cost vector (the pricing step of
