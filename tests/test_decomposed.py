@@ -239,3 +239,37 @@ def test_the_districts_lps_leave_out_only_what_the_bounds_decide():
     assert decided.tolist() == [False, True, False, True, False]
     assert np.diff(a.indptr).tolist() == [0, 0, 1, 0, 2]  # row 0 is empty: only x0 filled it
     assert a.toarray()[4].tolist() == [0.0, 1.0, 0.0, 1.0]
+
+
+def test_a_master_run_stopped_by_its_iteration_limit_is_retried(monkeypatch):
+    """A warm master run that stalls (a 5,000-community draw's ran 46 million primal
+    iterations) stops at the master's iteration limit (20,000, or 50 a row) and is retried
+    from scratch. Here the first run of a master with 30 columns or more is stopped after one
+    iteration."""
+    from model.solve import decomposed
+
+    run_optimal, stopped = decomposed.run_optimal, []
+
+    def stalling(highs):
+        if highs.getNumRow() > 0 and not stopped and highs.getNumCol() > 30:  # a master with proposals
+            _, limit = highs.getOptionValue("simplex_iteration_limit")
+            assert limit == max(20_000, 50 * highs.getNumRow())
+            stopped.append(limit)
+            highs.setOptionValue("simplex_iteration_limit", 1)
+            try:
+                assert not run_optimal(highs)
+                assert highs.modelStatusToString(highs.getModelStatus()) == "Iteration limit reached"
+                return False
+            finally:
+                highs.setOptionValue("simplex_iteration_limit", limit)
+        return run_optimal(highs)
+
+    monkeypatch.setattr(decomposed, "run_optimal", stalling)
+    inputs = build_inputs(load_scenario(SCENARIOS / "tianjin-2006-tight-ceiling.toml"))
+    form = formulate(inputs)
+    whole = FastSolver().solve(form.lp, tolerance=inputs.stage_tolerance)
+    parts = DecomposedSolver().solve(form.lp, form.column_districts(), tolerance=inputs.stage_tolerance)
+    assert stopped
+    for stage in STAGES:
+        optimum = whole.objectives[stage]
+        assert abs(parts.objectives[stage] - optimum) <= 1e-6 * max(1.0, abs(optimum)), stage

@@ -53,24 +53,19 @@ from .stages import STAGES, LPSolution, fixing_slack
 
 #: Relative gap between the master's objective and the Lagrangian bound at which a stage stops.
 GAP = 1e-9
-#: Pricing rounds per stage before the solve gives up (raises).
-MAX_ROUNDS = 500
+MAX_ROUNDS = 500  #: pricing rounds per stage before the solve gives up (raises)
 #: Price per yuan of a ceiling in the first round of the first stage solved: above any
 #: scaled cost a yuan can earn (1), so each district answers with the least city money.
 PROHIBITIVE = 10.0
 #: Cost of a yuan of linking row broken by the master's artificial columns (objectives
 #: are scaled to a largest cost of 1 per yuan, so a real price is orders smaller).
 BIG_M = 1e6
-#: Weight of the best-bound prices in the smoothed prices (Wentges smoothing). Off:
-#: measured on 1,380 communities, 0.5 and 0.7 took 44 and 52 pricing rounds against 38;
-#: on 20,000 with the sample's start, 0.5 and 0.8 took 27.3 and 33.1 s against 28.3 s.
+#: Weight of the best-bound prices in the smoothed prices (Wentges smoothing). Off: 0.5 and 0.7
+#: took 44 and 52 rounds against 38 (1,380 communities), 0.5 and 0.8 27.3 and 33.1 s against 28.3 (20,000).
 SMOOTHING = 0.0
-#: From this many districts on, the soft stage starts from the prices of a sample of them
-#: (20,000 communities, 500 districts: 28.3 s against 31.0 s, 5,232 district LPs run
-#: against 6,720; a start that lowers the first rounds' swings, not the answer).
-SAMPLE_FROM = 200
-#: The sample: every this-many-th district.
-SAMPLE_EVERY = 10
+#: From this many districts on, the soft stage starts from the prices of a sample of them, every
+#: SAMPLE_EVERY-th (20,000 communities: 28.3 s against 31.0 s; the first rounds swing less).
+SAMPLE_FROM, SAMPLE_EVERY = 200, 10
 HARD, SOFT = 0, 1
 #: Relative round-off of a reduced cost's terms (a few thousand machine epsilons).
 ROUNDOFF = 1e-12
@@ -80,15 +75,18 @@ ROUNDOFF = 1e-12
 #: 14.5 s of the solve against 34.8 s by the dual simplex, which repairs every new column).
 MASTER_RETRIES = ({}, {"simplex_scale_strategy": 0}, {"simplex_strategy": SIMPLEX_DUAL}, {"solver": "ipm"})
 MASTER_DEFAULTS = {"simplex_strategy": SIMPLEX_PRIMAL, "solver": "choose", "simplex_scale_strategy": 2}
+#: A master run stops after this many simplex iterations, or this many per row if more, and is
+#: retried: warm, a 5,000-community draw's tie-break master ran 46 million (350 s) to "Unknown",
+#: solved at once from scratch. Healthy runs take far fewer (20,000 communities: 2,006 at most).
+MASTER_ITERATIONS, MASTER_ITERATIONS_PER_ROW = 20_000, 50
 #: The largest divisor of a master's linking row (see _Master.row_scale).
 MAX_ROW_SCALE = 1e8
 #: The master's primal feasibility tolerance, on its scaled rows: 1e-9 of a ceiling. (Its
 #: dual tolerance stays HiGHS's: at 1e-9 a draw's tie-break master ended "Unknown".)
 MASTER_FEASIBILITY = 1e-9
-#: A master that none of its retries solves is solved again with each row fixing an
-#: earlier optimum widened by WIDENING x its slack, at most MAX_WIDENINGS times (so at most
-#: twice the stage tolerance). A national Monte Carlo draw's tie-break master (rows fixing the
-#: missing money, soft points and transfers all bound) failed every retry; widened once it solved.
+#: A master no retry solves is solved again with each row fixing an earlier optimum widened by
+#: WIDENING x its slack, at most MAX_WIDENINGS times (twice the stage tolerance): a national draw's
+#: tie-break master (its fixing rows all bound) failed every retry; widened once it solved.
 WIDENING, MAX_WIDENINGS = 0.1, 10
 
 
@@ -380,6 +378,8 @@ class DecomposedSolver:
         highs = QuietHighs()
         highs.setOptionValue("primal_feasibility_tolerance", MASTER_FEASIBILITY)
         highs.setOptionValue("simplex_strategy", MASTER_DEFAULTS["simplex_strategy"])
+        highs.setOptionValue("simplex_iteration_limit",
+                             max(MASTER_ITERATIONS, MASTER_ITERATIONS_PER_ROW * (n_link + n_groups)))
         finite = lambda b: np.where(np.isfinite(b), np.abs(b), 0.0)  # noqa: E731
         # At most 1e8: an artificial column's coefficient (1 / the scale) stays above
         # HiGHS's smallest matrix value (1e-9), which drops smaller ones silently.
