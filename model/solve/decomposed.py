@@ -137,8 +137,7 @@ class DecomposedSolver:
         #: Per pricing round: (stage position, proposals added, master objective before
         #: them, their reduced costs' sum, artificial money in the master).
         self.trace: list[tuple[int, int, float, float, float]] = []
-        #: The most times a master of the last solve widened its fixing rows (see MAX_WIDENINGS).
-        self.widest = 0
+        self.widest = 0  #: the most times a master of the last solve widened its fixing rows
 
     def solve(self, lp: LinearProgram, groups: np.ndarray, tolerance: float = 1e-7,
               stages: int = len(STAGES)) -> LPSolution:
@@ -190,18 +189,19 @@ class DecomposedSolver:
         self.stats.update(getattr(runner, "stats", {}))
         runner.close()
         release_freed_memory()  # the districts' instances, freed in their threads
+        factor = 1 + WIDENING * self.widest  # the earlier optima held to this x the tolerance
         return LPSolution(x=x, objectives={s: v for s, (v, _, _) in solved.items()},
                           duals={s: d for s, (_, d, _) in solved.items()}, solver="highs",
-                          solver_version=self._version(),
+                          solver_version=self._version(factor),
                           seconds=time.perf_counter() - started,
-                          stage_seconds={s: t for s, (_, _, t) in solved.items()},
-                          tolerance_factor=1 + WIDENING * self.widest)
+                          stage_seconds={s: t for s, (_, _, t) in solved.items()}, tolerance_factor=factor)
 
-    def _version(self) -> str:
+    @staticmethod
+    def _version(factor: float) -> str:
         """HiGHS's version and the method; says when a master widened its fixing rows."""
         method = "decomposed by district"
-        if self.widest:
-            method += f"; earlier optima held to {1 + WIDENING * self.widest:g}x the stage tolerance"
+        if factor > 1:
+            method += f"; earlier optima held to {factor:g}x the stage tolerance"
         return matrix_version(False).replace("matrix form", method)
 
     # --- one stage ----------------------------------------------------------------
