@@ -49,6 +49,7 @@ from ..errors import SolveError
 from ..formulation.lp import LinearProgram
 from .districts import SIMPLEX_DUAL, SIMPLEX_PRIMAL, DistrictLPs, Split, split_by_group
 from .highs import QuietHighs, matrix_version, release_freed_memory, run_optimal
+from .proposals import Proposals, profile_of
 from .stages import STAGES, LPSolution, fixing_slack
 
 #: Relative gap between the master's objective and the Lagrangian bound at which a stage stops.
@@ -145,15 +146,13 @@ class DecomposedSolver:
         started = time.perf_counter()
         self.widest = 0
         split = split_by_group(lp, groups)
-        self._links = {}
         costs = [lp.objective(s) for s in STAGES]
         scales = [float(np.abs(c).max()) or 1.0 for c in costs]
         scaled = np.stack([c / s for c, s in zip(costs, scales)])  # a row per stage
         runner = self.runner if self.runner is not None else DistrictLPs(names=self.names, threads=self.threads)
         runner.start(split)
         hard_cols = np.flatnonzero(costs[HARD])
-        # Each district's proposals: (values of its columns, profile; see _stage).
-        proposals: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(split.n_groups)]
+        proposals = Proposals(split.n_groups)
         solved: dict[Stage, tuple[float, np.ndarray, float]] = {}
         values: list[float] = []
         x = np.zeros(lp.n_cols)
@@ -220,14 +219,12 @@ class DecomposedSolver:
         runner = DistrictLPs(names=[self.names[g] for g in chosen] if self.names else None, threads=self.threads)
         runner.start(sample)
         runner.hold_at_zero(hard_cols)
-        links, self._links = self._links, {}
         before = {key: self.stats[key] for key in ("rounds", "district_solves", "proposals")}
         trace = len(self.trace)
         try:
-            result = self._stage(sample, runner, scaled, SOFT, [], [[] for _ in chosen], artificial_ok=False,
+            result = self._stage(sample, runner, scaled, SOFT, [], Proposals(len(chosen)), artificial_ok=False,
                                  first=True)
         finally:
-            self._links = links
             self.stats["sample_rounds"] = self.stats["rounds"] - before["rounds"]
             self.stats["sample_district_solves"] = self.stats["district_solves"] - before["district_solves"]
             self.stats.update(before)
@@ -269,7 +266,7 @@ class DecomposedSolver:
                 return
             starts, index, value, cost = [], [], [], []
             for g, j in batch:
-                profile = proposals[g][j][1][pick]
+                profile = proposals.of[g][j][1][pick]
                 use = profile[1:]
                 nz = np.flatnonzero(use)
                 starts.append(len(index))
@@ -282,7 +279,7 @@ class DecomposedSolver:
                                  np.asarray(starts, dtype=np.int32), np.asarray(index, dtype=np.int32),
                                  np.asarray(value, dtype=float))
 
-        add([(g, j) for g in range(split.n_groups) for j in range(len(proposals[g]))])
+        add([(g, j) for g in range(split.n_groups) for j in range(len(proposals.of[g]))])
         # Prices to start from: the master's when every district has a proposal; else a
         # prohibitive price of transfers (each district's answer with the least city money,
         # the start that keeps the ceilings if any does), every answer then taken.
@@ -316,21 +313,19 @@ class DecomposedSolver:
             changed = answers.changed or [True] * split.n_groups
             for g, (x_part, _) in enumerate(answers.results):
                 # A district whose last basis was kept answers as last round: same profile.
-                profile = last[g] if not changed[g] and g in last else self._profile(split, scaled, g, x_part)
+                profile = last[g] if not changed[g] and g in last else profile_of(split, scaled, g, x_part)
                 last[g] = profile
                 if conv is not None:
                     p = profile[pick]
                     terms = p[1:] * y_master
                     reduced = p[0] - float(terms.sum()) - conv[g]
                     # Negative beyond the round-off of its terms (the artificial columns'
-                    # prices times yuan of ceiling reach 1e14), and not a proposal the
-                    # master already has: else a draw's master cycled on the same few.
+                    # prices times yuan of ceiling reach 1e14); a repeat is refused.
                     roundoff = ROUNDOFF * (float(np.abs(terms).sum()) + abs(conv[g]))
-                    if reduced >= -max(GAP * max(1.0, abs(p[0])), roundoff) or \
-                            any(np.array_equal(profile, q) for _, q in proposals[g]):
+                    if reduced >= -max(GAP * max(1.0, abs(p[0])), roundoff):
                         continue
-                proposals[g].append((x_part, profile))
-                batch.append((g, len(proposals[g]) - 1))
+                if proposals.add(g, x_part, profile):
+                    batch.append((g, len(proposals.of[g]) - 1))
             add(batch)
             self.stats["proposals"] += len(batch)
             if batch:
@@ -357,22 +352,11 @@ class DecomposedSolver:
         x = np.zeros(split.n_cols)
         for (g, j), w in zip(master.owners, mu[master.first_proposal_col:]):
             if w > 0:
-                x[split.blocks[g].columns] += w * proposals[g][j][0]
+                x[split.blocks[g].columns] += w * proposals.of[g][j][0]
         duals = np.zeros(split.n_rows)
         duals[split.local_rows] = local_duals
         duals[split.link_rows] = np.asarray(solution.row_dual)[:n_ceiling] / master.row_scale[:n_ceiling]
         return x, duals
-
-    def _profile(self, split, scaled, g: int, x_part: np.ndarray) -> np.ndarray:
-        """Every stage's scaled cost of district g's proposal, then its use of each ceiling row."""
-        cols = split.blocks[g].columns
-        link = self._links.get(g)
-        if link is None:  # the district's coefficients in the linking rows: (row, local column, value)
-            part = split.link_matrix[:, cols].tocoo()
-            link = self._links[g] = (part.row, part.col, part.data)
-        rows, at, values = link
-        use = np.bincount(rows, weights=values * x_part[at], minlength=split.link_matrix.shape[0])
-        return np.concatenate([scaled[:, cols] @ x_part, use])
 
     def _master(self, n_link, n_groups, lower, upper, n_artificial_rows, slack=None) -> _Master:
         highs = QuietHighs()

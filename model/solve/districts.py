@@ -57,6 +57,8 @@ class GroupBlock:
     col_upper: np.ndarray
     row_lower: np.ndarray
     row_upper: np.ndarray
+    #: Its columns' entries in the linking rows: linking row, position among its columns, value.
+    link_entries: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
 
 @dataclass
@@ -107,6 +109,8 @@ def split_by_group(lp: LinearProgram, groups: np.ndarray) -> Split:
     col_order = col_order[np.argsort(groups[col_order], kind="stable")]
     col_start = np.searchsorted(groups[col_order], np.arange(n_groups + 1))
     b = a[local][:, col_order].tocsc()
+    link = a[link_rows]
+    entries = _by_group(link.tocoo(), col_order, col_start)
     blocks = []
     for g in range(n_groups):
         c0, c1, r0, r1 = col_start[g], col_start[g + 1], row_start[g], row_start[g + 1]
@@ -116,10 +120,23 @@ def split_by_group(lp: LinearProgram, groups: np.ndarray) -> Split:
             columns=cols, rows=rows, indptr=(b.indptr[c0:c1 + 1] - lo).astype(np.int32),
             index=(b.indices[lo:hi] - r0).astype(np.int32), values=b.data[lo:hi].copy(),
             col_lower=col_lower[cols], col_upper=col_upper[cols],
-            row_lower=row_lower[rows], row_upper=row_upper[rows]))
+            row_lower=row_lower[rows], row_upper=row_upper[rows], link_entries=entries[g]))
     return Split(n_cols=lp.n_cols, n_rows=lp.n_rows, n_groups=n_groups, blocks=blocks, link_rows=link_rows,
-                 link_matrix=a[link_rows], link_lower=row_lower[link_rows], link_upper=row_upper[link_rows],
+                 link_matrix=link, link_lower=row_lower[link_rows], link_upper=row_upper[link_rows],
                  local_rows=local)
+
+
+def _by_group(link, col_order: np.ndarray, col_start: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The linking rows' entries (COO) of each group: (row, position among the group's
+    columns, value), the groups' columns being ``col_order[col_start[g]:col_start[g + 1]]``."""
+    position = np.full(link.shape[1], -1, dtype=np.int64)
+    position[col_order] = np.arange(col_order.size)
+    at = position[link.col]
+    order = np.argsort(at, kind="stable")
+    at, rows, values = at[order], link.row[order], link.data[order]
+    cut = np.searchsorted(at, col_start)
+    return [(rows[lo:hi], at[lo:hi] - col_start[g], values[lo:hi])
+            for g, (lo, hi) in enumerate(zip(cut[:-1], cut[1:]))]
 
 
 def _without_what_bounds_decide(matrix, col_lower, col_upper, row_lower, row_upper):
