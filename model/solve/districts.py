@@ -27,7 +27,7 @@ import scipy.sparse as sp
 from ..errors import SolveError
 from ..formulation.lp import LinearProgram
 from .highs import QuietHighs, run_optimal
-from .kept_basis import KeptBasis, transposed
+from .kept_basis import Bounds, KeptBasis, transposed
 
 #: The districts' LPs are solved to a dual feasibility of 1e-10 (HiGHS: 1e-7): their costs
 #: (points per yuan, less the master's prices) go down to 1e-6 of the largest, and at
@@ -189,12 +189,14 @@ def _pass(highs, block: GroupBlock, cost: np.ndarray, upper: np.ndarray) -> None
 
 
 def solve_block(highs, block: GroupBlock, cost: np.ndarray, first: bool, name: str,
-                kept: KeptBasis | None = None, upper: np.ndarray | None = None, matrix_t=None
-                ) -> tuple[np.ndarray, float, np.ndarray, KeptBasis | None]:
+                kept: KeptBasis | None = None, bounds: Bounds | None = None, matrix_t=None,
+                passed: np.ndarray | None = None) -> tuple[np.ndarray, float, np.ndarray, KeptBasis | None]:
     """One group's LP at ``cost`` (its columns' costs): values, objective, row duals, and
-    the basis kept for the next call (``kept``: the last one, tested first; ``upper``:
-    the columns' current upper bounds and ``matrix_t`` the block's :func:`transposed`;
-    without them no basis is kept)."""
+    the basis kept for the next call (``kept``: the last one, tested first; ``bounds``:
+    the block's current :class:`~model.solve.kept_basis.Bounds` and ``matrix_t`` its
+    :func:`transposed`; without them no basis is kept). ``passed``, if given, holds the
+    (scaled) costs the instance has, and only those that differ are passed again (in a
+    soft stage's round only the transfers' prices move)."""
     # Each district's costs scaled to a largest of 1 (the optimum is the same): HiGHS's
     # tolerances are absolute, and a district's largest price can be far below the LP's.
     scale = float(np.abs(cost).max()) or 1.0
@@ -203,15 +205,21 @@ def solve_block(highs, block: GroupBlock, cost: np.ndarray, first: bool, name: s
         y = kept.duals_if_optimal(highs, scaled)
         if y is not None:
             return kept.x, float(cost @ kept.x), scale * y, kept
-    highs.changeColsCost(block.columns.size, _positions(block.columns.size), scaled)
+    if passed is None:
+        highs.changeColsCost(block.columns.size, _positions(block.columns.size), scaled)
+    else:
+        moved = np.flatnonzero(scaled != passed)
+        if moved.size:
+            highs.changeColsCost(moved.size, moved.astype(np.int32), scaled[moved])
+            passed[moved] = scaled[moved]
     _run(highs, name)
     if first:
         # Later rounds change only costs: the basis stays primal feasible.
         highs.setOptionValue("simplex_strategy", SIMPLEX_PRIMAL)
     solution = highs.getSolution()
     x = np.array(solution.col_value, dtype=float)
-    if upper is not None and matrix_t is not None:
-        kept = KeptBasis(highs, block, upper, matrix_t, x, np.array(solution.row_value, dtype=float))
+    if bounds is not None and matrix_t is not None:
+        kept = KeptBasis(highs, bounds, matrix_t, x, np.array(solution.row_value, dtype=float))
     else:
         kept = None
     return x, float(cost @ x), scale * np.array(solution.row_dual, dtype=float), kept
@@ -324,6 +332,9 @@ class DistrictLPs:
         self._solved = [False] * len(self._joined)
         self._upper = [b.col_upper.copy() for b in self._joined]  # the columns' bounds now
         self._kept: list[KeptBasis | None] = [None] * len(self._joined)
+        # What the kept-basis test reads of each instance's bounds, and the costs it holds.
+        self._bounds = [Bounds(b, u) if keep else None for b, u, keep in zip(self._joined, self._upper, live)]
+        self._passed = [np.zeros(b.columns.size) if keep else None for b, keep in zip(self._joined, live)]
         self._transposed = [transposed(b) if keep else None for b, keep in zip(self._joined, live)]
         self.stats = {"instance_runs": 0, "kept_bases": 0, "shared_runs": 0}
         if self.threads > 1 and len(self._highs) > 1:
@@ -348,6 +359,8 @@ class DistrictLPs:
                 if highs is not None:  # a shared instance is passed the bounds with the LP
                     highs.changeColsBounds(local.size, local.astype(np.int32), block.col_lower[local], upper)
                 self._upper[i][local] = upper
+                if highs is not None:
+                    self._bounds[i] = Bounds(block, self._upper[i])
                 self._kept[i] = None  # other bounds: the kept basis may no longer be feasible
 
     def hold_at_zero(self, columns: np.ndarray) -> None:
@@ -396,7 +409,8 @@ class DistrictLPs:
             return x, row_dual, True
         before = self._kept[i]
         x, _, row_dual, self._kept[i] = solve_block(self._highs[i], block, cost[block.columns], not self._solved[i],
-                                                    self._name(i), before, self._upper[i], self._transposed[i])
+                                                    self._name(i), before, self._bounds[i], self._transposed[i],
+                                                    self._passed[i])
         self._solved[i] = True
         return x, row_dual, not (before is not None and self._kept[i] is before)
 

@@ -18,13 +18,29 @@ import numpy as np
 KEPT_TOLERANCE = 1e-10
 
 
-def _at(value: np.ndarray, bound: np.ndarray, side: int) -> np.ndarray:
-    """Whether each value sits at its (finite) bound: below it (side -1) or above (+1),
-    to 1e-9 of the bound's size."""
+class Bounds:
+    """A block's bounds as the test reads them, columns then rows as one vector of
+    variables (a row's value is its activity): where a value counts as sitting at its
+    lower or upper bound (finite, to 1e-9 of the bound's size). Made once per instance
+    and bounds, not per run."""
+
+    def __init__(self, block, upper: np.ndarray):
+        lower_all = np.concatenate([block.col_lower, block.row_lower])
+        upper_all = np.concatenate([upper, block.row_upper])
+        self.lower_finite, self.lower_reach = _reach(lower_all, 1.0)
+        self.upper_finite, self.upper_reach = _reach(upper_all, -1.0)
+
+    def at(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Whether each value sits at its lower bound, and at its upper bound."""
+        return (self.lower_finite & (values <= self.lower_reach),
+                self.upper_finite & (values >= self.upper_reach))
+
+
+def _reach(bound: np.ndarray, side: float) -> tuple[np.ndarray, np.ndarray]:
+    """Which bounds are finite, and each bound moved by 1e-9 of its size toward ``side``."""
     finite = np.isfinite(bound)
     b = np.where(finite, bound, 0.0)
-    tol = 1e-9 * np.maximum(1.0, np.abs(b))
-    return finite & ((value <= b + tol) if side < 0 else (value >= b - tol))
+    return finite, b + side * (1e-9 * np.maximum(1.0, np.abs(b)))
 
 
 def _sign_rules(nonbasic: np.ndarray, at_lower: np.ndarray, at_upper: np.ndarray
@@ -45,19 +61,18 @@ class KeptBasis:
     of the bound it sits at. Passed, the last solution is optimal again, with duals ``y``
     -- what HiGHS would return after 0 iterations -- and no HiGHS run is needed."""
 
-    def __init__(self, highs, block, upper: np.ndarray, matrix_t, x: np.ndarray, row: np.ndarray):
+    def __init__(self, highs, bounds: Bounds, matrix_t, x: np.ndarray, row: np.ndarray):
         self.x = x
         _, basic = highs.getBasicVariables()
         basic = np.asarray(basic, dtype=np.int64)
-        n = block.columns.size
+        n = x.size
         self.matrix_t = matrix_t  # the block's matrix transposed (CSR), made once per instance
         # Columns then rows as one vector of n + m variables (a row's is its dual): basic or not.
-        nonbasic = np.ones(n + block.rows.size, dtype=bool)
+        nonbasic = np.ones(n + row.size, dtype=bool)
         nonbasic[np.where(basic >= 0, basic, n - basic - 1)] = False
         # Nonbasic variables must not fall (at lower only), not rise (at upper only), or
         # stay at zero cost (free); fixed ones (at both) may have any reduced cost.
-        at_lower = np.concatenate([_at(x, block.col_lower, -1), _at(row, block.row_lower, -1)])
-        at_upper = np.concatenate([_at(x, upper, 1), _at(row, block.row_upper, 1)])
+        at_lower, at_upper = bounds.at(np.concatenate([x, row]))
         self.signed, self.sign, self.free = _sign_rules(nonbasic, at_lower, at_upper)
         self.cost_of_basic = np.maximum(basic, 0)
         self.logical = basic < 0
