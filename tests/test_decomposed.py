@@ -80,7 +80,7 @@ def test_the_districts_threads_do_not_change_a_single_number(tmp_path_factory):
 
 def test_districts_beyond_the_live_columns_share_instances_with_the_same_optima(tmp_path_factory):
     """Only the first 20,000 columns' districts keep a HiGHS instance (the memory of a
-    national solve); the other 20 of 34 districts are passed in turn to a shared instance
+    national solve); the other 16 of 34 districts are passed in turn to a shared instance
     and started from their kept basis: still the whole LP's optima and ceiling duals."""
     from model.solve.districts import DistrictLPs
 
