@@ -241,6 +241,30 @@ def test_the_districts_lps_leave_out_only_what_the_bounds_decide():
     assert a.toarray()[4].tolist() == [0.0, 1.0, 0.0, 1.0]
 
 
+def test_each_districts_entries_in_the_linking_rows_are_read_when_the_lp_is_split():
+    """Worked by hand: columns 0, 2 in district 0 and 1, 3 in district 1 (column 4, fixed at
+    zero, in none); row 0 links both districts (a ceiling), rows 1 and 2 are each district's.
+    District 0's linking entries: row 0 at its columns 0 (value 1) and 1 (column 2, value 3);
+    district 1's: row 0 at its column 0 (column 1, value 2) and 1 (column 3, value 4)."""
+    from model.formulation.lp import LinearProgram
+    from model.solve.districts import split_by_group
+
+    lp = LinearProgram()
+    lp.add_columns("x", [(c,) for c in range(5)], lower=0.0, upper=np.array([9.0, 9.0, 9.0, 9.0, 0.0]))
+    lp.add_rows("link", [()], row=np.zeros(5), col=np.arange(5), val=np.array([1.0, 2.0, 3.0, 4.0, 5.0]),
+                lower=-np.inf, upper=10.0)
+    lp.add_rows("own", [(0,), (1,)], row=np.array([0, 0, 1, 1]), col=np.array([0, 2, 1, 3]),
+                val=np.ones(4), lower=-np.inf, upper=5.0)
+    split = split_by_group(lp, np.array([0, 1, 0, 1, 0]))
+    assert split.link_rows.tolist() == [0]
+    rows, at, values = split.blocks[0].link_entries
+    assert split.blocks[0].columns.tolist() == [0, 2]
+    assert (rows.tolist(), at.tolist(), values.tolist()) == ([0, 0], [0, 1], [1.0, 3.0])
+    rows, at, values = split.blocks[1].link_entries
+    assert split.blocks[1].columns.tolist() == [1, 3]
+    assert (rows.tolist(), at.tolist(), values.tolist()) == ([0, 0], [0, 1], [2.0, 4.0])
+
+
 def test_a_master_run_stopped_by_its_iteration_limit_is_retried(monkeypatch):
     """A warm master run that stalls (a 5,000-community draw's ran 46 million primal
     iterations) stops at the master's iteration limit (20,000, or 50 a row) and is retried
