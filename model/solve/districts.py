@@ -17,7 +17,6 @@ rounds, so each instance re-solves by the primal simplex from its last optimal b
 
 from __future__ import annotations
 
-import functools
 import os
 from dataclasses import dataclass
 
@@ -188,15 +187,13 @@ def _pass(highs, block: GroupBlock, cost: np.ndarray, upper: np.ndarray) -> None
         raise SolveError("HiGHS rejected a district's LP")
 
 
-def solve_block(highs, block: GroupBlock, cost: np.ndarray, first: bool, name: str,
-                kept: KeptBasis | None = None, bounds: Bounds | None = None, matrix_t=None,
-                passed: np.ndarray | None = None) -> tuple[np.ndarray, float, np.ndarray, KeptBasis | None]:
-    """One group's LP at ``cost`` (its columns' costs): values, objective, row duals, and
-    the basis kept for the next call (``kept``: the last one, tested first; ``bounds``:
-    the block's current :class:`~model.solve.kept_basis.Bounds` and ``matrix_t`` its
-    :func:`transposed`; without them no basis is kept). ``passed``, if given, holds the
-    (scaled) costs the instance has, and only those that differ are passed again (in a
-    soft stage's round only the transfers' prices move)."""
+def solve_block(highs, block: GroupBlock, cost: np.ndarray, first: bool, name: str, kept: KeptBasis | None,
+                bounds: Bounds, matrix_t, passed: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, KeptBasis]:
+    """One group's LP at ``cost`` (its columns' costs) on its own instance: values,
+    objective, row duals, and the basis kept for the next call (``kept``: the last one,
+    tested first; ``bounds``: the block's current :class:`~model.solve.kept_basis.Bounds`,
+    ``matrix_t`` its :func:`transposed`). ``passed`` holds the (scaled) costs the instance
+    has: only those that differ are passed again (in a soft stage's round, the transfers')."""
     # Each district's costs scaled to a largest of 1 (the optimum is the same): HiGHS's
     # tolerances are absolute, and a district's largest price can be far below the LP's.
     scale = float(np.abs(cost).max()) or 1.0
@@ -205,23 +202,17 @@ def solve_block(highs, block: GroupBlock, cost: np.ndarray, first: bool, name: s
         y = kept.duals_if_optimal(highs, scaled)
         if y is not None:
             return kept.x, float(cost @ kept.x), scale * y, kept
-    if passed is None:
-        highs.changeColsCost(block.columns.size, _positions(block.columns.size), scaled)
-    else:
-        moved = np.flatnonzero(scaled != passed)
-        if moved.size:
-            highs.changeColsCost(moved.size, moved.astype(np.int32), scaled[moved])
-            passed[moved] = scaled[moved]
+    moved = np.flatnonzero(scaled != passed)
+    if moved.size:
+        highs.changeColsCost(moved.size, moved.astype(np.int32), scaled[moved])
+        passed[moved] = scaled[moved]
     _run(highs, name)
     if first:
         # Later rounds change only costs: the basis stays primal feasible.
         highs.setOptionValue("simplex_strategy", SIMPLEX_PRIMAL)
     solution = highs.getSolution()
     x = np.array(solution.col_value, dtype=float)
-    if bounds is not None and matrix_t is not None:
-        kept = KeptBasis(highs, bounds, matrix_t, x, np.array(solution.row_value, dtype=float))
-    else:
-        kept = None
+    kept = KeptBasis(highs, bounds, matrix_t, x, np.array(solution.row_value, dtype=float))
     return x, float(cost @ x), scale * np.array(solution.row_dual, dtype=float), kept
 
 
@@ -237,14 +228,6 @@ def _run(highs, name: str, retry_strategy: int | None = None) -> None:
     if not run_optimal(highs):
         raise SolveError(f"HiGHS ended the LP of {name} with status "
                          f"{highs.modelStatusToString(highs.getModelStatus())}")
-
-
-@functools.lru_cache(maxsize=64)
-def _positions(n: int) -> np.ndarray:
-    """0..n-1 as HiGHS's index type (every cost of an instance is set at once)."""
-    out = np.arange(n, dtype=np.int32)
-    out.flags.writeable = False
-    return out
 
 
 def solve_passed(highs, block: GroupBlock, cost: np.ndarray, upper: np.ndarray, basis, name: str
@@ -356,10 +339,9 @@ class DistrictLPs:
             local = np.flatnonzero(chosen[block.columns])
             if local.size:
                 upper = np.zeros(local.size) if zero else block.col_upper[local]
+                self._upper[i][local] = upper
                 if highs is not None:  # a shared instance is passed the bounds with the LP
                     highs.changeColsBounds(local.size, local.astype(np.int32), block.col_lower[local], upper)
-                self._upper[i][local] = upper
-                if highs is not None:
                     self._bounds[i] = Bounds(block, self._upper[i])
                 self._kept[i] = None  # other bounds: the kept basis may no longer be feasible
 
