@@ -273,8 +273,9 @@ def test_bench_reports_every_figure_it_promises():
 
 def test_bench_at_national_scale_reports_every_figure_it_promises():
     """`budgetsim bench --scale 1380 --monolithic`: the solve with its rounds, threads and
-    shared instances, the tables, the app's first view, the comparison with the whole LP
-    (apart by less than the issue's bounds) and the peak memory, each against its target
+    shared instances, its certificate (each stage's gap to its Lagrangian bound), the tables,
+    the app's first view, the comparison with the whole LP (apart by less than the issue's
+    bounds) and the peak memory, each against its target
     where the issue sets one (20,000 and 120,000 only; none at 1,380)."""
     import re
 
@@ -289,6 +290,9 @@ def test_bench_at_national_scale_reports_every_figure_it_promises():
                       r"(\d+) threads\)", out)
     assert solve and int(solve.group(4)) == 0 and int(solve.group(5)) >= 1  # 49,850 columns: all live
     assert re.search(r"written as Parquet in [\d.]+ s \(target <= 5 s: (met|missed)\)", out)
+    certified = re.search(r"certified .*: each stage at most this far above its optimum, soft_closure ([\d.e+-]+), "
+                          r"city_transfers ([\d.e+-]+), tie_break ([\d.e+-]+) \(target <= 1e-6: met\)", out)
+    assert certified and all(float(g) <= 1e-6 for g in certified.groups())
     apart = re.search(r"stage optima apart by at most ([\d.e+-]+) relative, ceiling duals by ([\d.e+-]+)", out)
     assert apart and float(apart.group(1)) <= 1e-6 and float(apart.group(2)) <= 1e-4
     assert re.search(r"peak memory of this process: [\d,]+ MiB \(target <= 4 GiB: (met|missed)\); [\d,]+ MiB before the CSV", out)

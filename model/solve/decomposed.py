@@ -50,7 +50,7 @@ from ..formulation.lp import LinearProgram
 from .districts import SIMPLEX_DUAL, SIMPLEX_PRIMAL, DistrictLPs, Split, split_by_group
 from .highs import QuietHighs, matrix_version, release_freed_memory, run_optimal
 from .proposals import Proposals, profile_of
-from .stages import STAGES, LPSolution, fixing_slack
+from .stages import STAGES, LastPrices, LPSolution, fixing_slack
 
 #: Relative gap between the master's objective and the Lagrangian bound at which a stage stops.
 GAP = 1e-9
@@ -154,6 +154,13 @@ class DecomposedSolver:
         hard_cols = np.flatnonzero(costs[HARD])
         proposals = Proposals(split.n_groups)
         solved: dict[Stage, tuple[float, np.ndarray, float]] = {}
+        last_prices: dict[Stage, LastPrices] = {}
+
+        def unscaled(k: int, link: np.ndarray, fixing: list) -> LastPrices:
+            """A stage's last prices per unit of its unscaled objective and of each row."""
+            return LastPrices(split.link_rows, link * scales[k], {
+                STAGES[j]: (float(w * scales[k] / scales[j]), float(bound * scales[j])) for j, w, bound in fixing})
+
         values: list[float] = []
         x = np.zeros(lp.n_cols)
         skipped = False
@@ -169,7 +176,8 @@ class DecomposedSolver:
                 skipped = True
                 self.stats["hard_stages_skipped"] += 1
                 solved[STAGES[HARD]] = (0.0, np.zeros(lp.n_rows), 0.0)
-                x, duals = result
+                x, duals, last = result
+                last_prices[STAGES[SOFT]] = unscaled(SOFT, *last)
                 values = [0.0, float(costs[SOFT] @ x)]
                 solved[STAGES[SOFT]] = (values[SOFT], duals * scales[SOFT], time.perf_counter() - t0)
             else:
@@ -182,7 +190,9 @@ class DecomposedSolver:
             # (stage, bound, slack) of each fixing row, scaled like the stage's objective.
             fixing = [(j, (v + fixing_slack(v, tolerance)) / scales[j], fixing_slack(v, tolerance) / scales[j])
                       for j, v in enumerate(values) if not (skipped and j == HARD)]
-            x, duals = self._stage(split, runner, scaled, k, fixing, proposals, artificial_ok=True, first=k == HARD)
+            x, duals, last = self._stage(split, runner, scaled, k, fixing, proposals, artificial_ok=True,
+                                         first=k == HARD)
+            last_prices[STAGES[k]] = unscaled(k, *last)
             values.append(float(costs[k] @ x))
             solved[STAGES[k]] = (values[k], duals * scales[k], time.perf_counter() - t0)
         self.stats.update(getattr(runner, "stats", {}))
@@ -193,7 +203,8 @@ class DecomposedSolver:
                           duals={s: d for s, (_, d, _) in solved.items()}, solver="highs",
                           solver_version=self._version(factor),
                           seconds=time.perf_counter() - started,
-                          stage_seconds={s: t for s, (_, _, t) in solved.items()}, tolerance_factor=factor)
+                          stage_seconds={s: t for s, (_, _, t) in solved.items()}, tolerance_factor=factor,
+                          last_prices=last_prices)
 
     @staticmethod
     def _version(factor: float) -> str:
@@ -235,8 +246,9 @@ class DecomposedSolver:
         return result[1][split.link_rows]
 
     def _stage(self, split, runner, scaled, k, fixing, proposals, artificial_ok, first, start=None):
-        """Stage ``k`` by column generation: (x, scaled row duals), or None when the
-        hard stage was taken as zero and the master needs its artificial columns.
+        """Stage ``k`` by column generation: (x, scaled row duals, the last round's prices:
+        the ceilings', each fixing row's (stage, price, bound)), or None when the hard stage was taken as zero and the master needs
+        its artificial columns.
 
         Each proposal is kept with its *profile*: every stage's (scaled) cost of it and
         its use of each ceiling row, so the master of any stage is written from the
@@ -356,7 +368,9 @@ class DecomposedSolver:
         duals = np.zeros(split.n_rows)
         duals[split.local_rows] = local_duals
         duals[split.link_rows] = np.asarray(solution.row_dual)[:n_ceiling] / master.row_scale[:n_ceiling]
-        return x, duals
+        # The last round's prices of the linking rows, and the fixing rows' bounds (scaled).
+        return x, duals, (y[:n_ceiling], [(j, y[n_ceiling + i], master.upper[n_ceiling + i])
+                                          for i, (j, _, _) in enumerate(fixing)])
 
     def _master(self, n_link, n_groups, lower, upper, n_artificial_rows, slack=None) -> _Master:
         highs = QuietHighs()

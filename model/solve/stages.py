@@ -48,3 +48,19 @@ class LPSolution:
     #: unless a decomposed solve's master had to widen its fixing rows (see
     #: :data:`model.solve.decomposed.WIDENING`).
     tolerance_factor: float = 1.0
+    #: Per stage solved by decomposition, the prices its last pricing round gave the
+    #: districts (see :class:`LastPrices`; for a certificate, :mod:`model.solve.certificate`).
+    last_prices: dict[Stage, LastPrices] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LastPrices:
+    """The prices of a decomposed stage's last pricing round, per unit of each row and of
+    the stage's (unscaled) objective. With the districts' duals in :attr:`LPSolution.duals`
+    (from that round) they price every row that links the districts."""
+
+    link_rows: np.ndarray  #: positions of the linking rows (the ceilings) in the LP
+    link: np.ndarray  #: their prices in that round
+    #: Each row fixing an earlier stage's optimum (``c_j x <= bound``): (its price, bound).
+    #: A skipped hard stage has no row: its missing money is held at zero.
+    fixing: dict[Stage, tuple[float, float]]
