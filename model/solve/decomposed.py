@@ -247,8 +247,8 @@ class DecomposedSolver:
 
     def _stage(self, split, runner, scaled, k, fixing, proposals, artificial_ok, first, start=None):
         """Stage ``k`` by column generation: (x, scaled row duals, the last round's prices:
-        the ceilings', each fixing row's (stage, price, bound)), or None when the hard stage was taken as zero and the master needs
-        its artificial columns.
+        the ceilings', each fixing row's (stage, price, bound)), or None when the hard stage
+        was taken as zero and the master needs its artificial columns.
 
         Each proposal is kept with its *profile*: every stage's (scaled) cost of it and
         its use of each ceiling row, so the master of any stage is written from the
