@@ -90,7 +90,19 @@ def test_districts_beyond_the_live_columns_share_instances_with_the_same_optima(
 
 
 def test_20000_communities_same_optima_and_ceiling_duals(tmp_path_factory):
-    assert_same_optima(national(tmp_path_factory, 20_000))
+    """And the certificate (what ``bench --scale`` prints where the whole LP does not
+    finish) agrees: every stage within 1e-6 of its bound, the bound never above the whole
+    LP's optimum."""
+    from model.solve.certificate import certify
+
+    scenario = national(tmp_path_factory, 20_000)
+    parts, whole = assert_same_optima(scenario)
+    form = formulate(build_inputs(scenario))
+    certificates = certify(form, parts)
+    assert [c.stage for c in certificates] == [Stage.SOFT, Stage.TRANSFERS, Stage.TIE_BREAK]
+    for c in certificates:
+        optimum = whole.objectives[c.stage]
+        assert c.gap <= 1e-6 and c.bound <= optimum + 1e-9 * max(1.0, abs(optimum)), c
 
 
 def test_auto_decomposes_large_scenarios_only_and_never_silently(tmp_path_factory):
