@@ -142,8 +142,8 @@ def test_a_capital_block_worked_by_hand():
 @pytest.mark.parametrize("source", ["generated 1,380", "tight ceiling"])
 def test_a_decomposed_solve_is_certified_and_its_bound_never_beats_the_whole_lp(communities, source):
     """Every stage's certificate: gap at most 1e-6 (the issue's equality), the bound at most
-    the whole LP's optimum (HiGHS) -- and at prices half the solve's the bound falls but
-    stays below it: any prices bound, only the right ones bound tightly."""
+    the whole LP's optimum (HiGHS) -- and at prices half the solve's (one of the wrong sign)
+    the bound falls but stays below it: any prices bound, only the right ones tightly."""
     scenario = communities if source.startswith("generated") else load_scenario(
         SCENARIOS / "tianjin-2006-tight-ceiling.toml")
     inputs = build_inputs(scenario)
@@ -159,8 +159,10 @@ def test_a_decomposed_solve_is_certified_and_its_bound_never_beats_the_whole_lp(
         assert certificate.bound <= optimum + 1e-9 * max(1.0, abs(optimum)), certificate
     stage = solved[-1]
     last = parts.last_prices[stage]
+    duals = parts.duals[stage] / 2
+    duals[form.lp.rows_of("capacity").start] = 1e-9  # the wrong sign for a <= row: taken as zero
     halved = dataclasses.replace(parts, last_prices={stage: LastPrices(last.link_rows, last.link / 2, last.fixing)},
-                                 duals={**parts.duals, stage: parts.duals[stage] / 2})
+                                 duals={**parts.duals, stage: duals})
     loose = certify(form, halved)[0]
     assert loose.bound < certificates[len(solved) - 1].bound - 1e-3 * max(1.0, abs(loose.objective))
     assert loose.bound <= whole.objectives[stage] + 1e-9 * max(1.0, abs(whole.objectives[stage]))
