@@ -364,7 +364,8 @@ class DecomposedSolver:
         x = np.zeros(split.n_cols)
         for (g, j), w in zip(master.owners, mu[master.first_proposal_col:]):
             if w > 0:
-                x[split.blocks[g].columns] += w * proposals.of[g][j][0]
+                at, values = proposals.of[g][j][0]
+                x[split.blocks[g].columns[at]] += w * values
         duals = np.zeros(split.n_rows)
         duals[split.local_rows] = local_duals
         duals[split.link_rows] = np.asarray(solution.row_dual)[:n_ceiling] / master.row_scale[:n_ceiling]

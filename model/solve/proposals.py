@@ -12,11 +12,16 @@ import numpy as np
 
 
 class Proposals:
-    """Each district's proposals, ``of[g]``: (values of its columns, profile). A profile the
-    district already proposed is refused (a Monte Carlo draw's master cycled on the same few)."""
+    """Each district's proposals, ``of[g]``: (its nonzero values, profile), the values as
+    (positions among the district's columns, values). A profile the district already proposed
+    is refused (a Monte Carlo draw's master cycled on the same few).
+
+    Only the nonzero values are kept, their positions in 16 bits where a district has at most
+    65,536 columns: at 120,000 communities a proposal is about 44 % nonzero, and the 29,472
+    proposals of a solve held 340 MB as dense arrays."""
 
     def __init__(self, n_groups: int):
-        self.of: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(n_groups)]
+        self.of: list[list[tuple[tuple[np.ndarray, np.ndarray], np.ndarray]]] = [[] for _ in range(n_groups)]
         self._held: list[set[bytes]] = [set() for _ in range(n_groups)]
 
     def add(self, g: int, x: np.ndarray, profile: np.ndarray) -> bool:
@@ -25,7 +30,8 @@ class Proposals:
         if key in self._held[g]:
             return False
         self._held[g].add(key)
-        self.of[g].append((x, profile))
+        at = np.flatnonzero(x)
+        self.of[g].append(((at.astype(np.uint16 if x.size <= 1 << 16 else np.int64), x[at]), profile))
         return True
 
 
