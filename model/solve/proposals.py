@@ -18,7 +18,8 @@ class Proposals:
 
     Only the nonzero values are kept, their positions in 16 bits where a district has at most
     65,536 columns: at 120,000 communities a proposal is about 44 % nonzero, and the 29,472
-    proposals of a solve held 340 MB as dense arrays."""
+    proposals of a solve (about 1,175 columns a district) took some 280 MB as dense arrays;
+    kept so, the solve's peak fell by 141 MiB."""
 
     def __init__(self, n_groups: int):
         self.of: list[list[tuple[tuple[np.ndarray, np.ndarray], np.ndarray]]] = [[] for _ in range(n_groups)]
