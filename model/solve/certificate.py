@@ -59,18 +59,26 @@ def certify(form: Formulation, solution: LPSolution, blocks: UnitPrograms | None
     """A certificate for each stage of ``solution`` whose prices it holds (every stage a
     decomposed solve solved; see :attr:`LPSolution.last_prices`)."""
     blocks = blocks if blocks is not None else UnitPrograms(form)
-    matrix = form.lp.matrix()
-    return [stage_certificate(form, solution, stage, blocks, matrix) for stage in STAGES
-            if stage in solution.last_prices]
-
-
-def stage_certificate(form: Formulation, solution: LPSolution, stage: Stage, blocks: UnitPrograms,
-                      matrix=None) -> StageCertificate:
-    """The Lagrangian bound of ``stage`` at the prices of its last pricing round: the
-    linking rows' and the districts' rows' duals of that round."""
     lp = form.lp
-    matrix = matrix if matrix is not None else lp.matrix()
+    # What every stage's bound reads of the LP, read once.
+    matrix = lp.matrix()
     col_lower, col_upper, row_lower, row_upper = lp.bounds()
+    others = np.ones(lp.n_cols, bool)  # the columns of no block: the transfers
+    others[np.concatenate(blocks.columns)] = False
+    upper = np.minimum(col_upper, _implied_upper(matrix, col_lower, row_upper))
+    limits = (col_lower[others], upper[others], col_upper[others])
+    return [_stage_certificate(form, solution, stage, blocks, matrix, (row_lower, row_upper), others, limits)
+            for stage in STAGES if stage in solution.last_prices]
+
+
+def _stage_certificate(form: Formulation, solution: LPSolution, stage: Stage, blocks: UnitPrograms, matrix,
+                       row_bounds: tuple[np.ndarray, np.ndarray], others: np.ndarray,
+                       limits: tuple[np.ndarray, np.ndarray, np.ndarray]) -> StageCertificate:
+    """The Lagrangian bound of ``stage`` at the prices of its last pricing round: the
+    linking rows' and the districts' rows' duals of that round. ``others``: the columns of
+    no block; ``limits``: their lower, upper (own or implied) and own upper bounds."""
+    lp = form.lp
+    row_lower, row_upper = row_bounds
     costs = lp.objective(stage)
     largest = float(np.abs(costs).max()) or 1.0
     # Only the rows that link blocks are priced; the blocks' own rows stay constraints.
@@ -93,10 +101,7 @@ def stage_certificate(form: Formulation, solution: LPSolution, stage: Stage, blo
     if held_at_zero and stage != Stage.HARD:
         reduced[form.unmet_columns] += HELD_AT_ZERO * largest
     _, value = blocks.solve(reduced)
-    others = np.ones(lp.n_cols, bool)
-    others[np.concatenate(blocks.columns)] = False
-    upper = np.minimum(col_upper, _implied_upper(matrix, col_lower, row_upper))
-    other_value, infeasible = _column_terms(reduced[others], col_lower[others], upper[others], col_upper[others])
+    other_value, infeasible = _column_terms(reduced[others], *limits)
     bound = value + other_value + constant
     objective = solution.objectives[stage]
     return StageCertificate(stage=stage, objective=objective, bound=bound,
@@ -105,10 +110,11 @@ def stage_certificate(form: Formulation, solution: LPSolution, stage: Stage, blo
 
 
 def _implied_upper(matrix, col_lower: np.ndarray, row_upper: np.ndarray) -> np.ndarray:
-    """Each column's upper bound implied by a ``<=`` row whose coefficients are all positive
-    on columns at least zero (a ceiling: no transfer exceeds it); infinite where none is."""
+    """Each column's upper bound implied by a ``<=`` row of ``matrix`` (CSR) whose coefficients
+    are all positive on columns at least zero (a ceiling: no transfer exceeds it); infinite
+    where none is."""
     rows = np.flatnonzero(np.isfinite(row_upper))
-    part = matrix.tocsr()[rows]
+    part = matrix[rows]
     row_of = np.repeat(np.arange(rows.size), np.diff(part.indptr))
     spoiled = (part.data <= 0) | (col_lower[part.indices] < 0)
     usable = np.ones(rows.size, bool)

@@ -29,23 +29,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..constants import CAPITAL_PROGRAMS, PROGRAMS, RECURRING_PROGRAMS, Program, Requirement
+from ..constants import CAPITAL_PROGRAMS, PROGRAMS, RECURRING_PROGRAMS, REQUIREMENT_PROGRAM, Requirement
 from ..formulation.allocation import Formulation
 
 #: Relative round-off below which money is taken to meet a hard row's need.
 ROUNDOFF = 1e-12
 #: The hard requirement on each program's money (rows ``x + unmet >= ...``), if the scenario makes it hard.
-REQUIREMENT_OF = {Program.MEMBER_SUBSIDY: Requirement.MINIMUM_WAGE,
-                  Program.SOCIAL_INSURANCE: Requirement.SOCIAL_INSURANCE,
-                  Program.OPERATING_FUNDS: Requirement.OPERATING_FUNDS_STANDARD,
-                  Program.OFFICE_SPACE: Requirement.OFFICE_SPACE_DEADLINE,
-                  Program.SERVICE_SPACE: Requirement.SERVICE_SPACE_DEADLINE}
+REQUIREMENT_OF = {program: requirement for requirement, program in REQUIREMENT_PROGRAM.items()}
 
 
 def unit_row_blocks() -> set[str]:
     """Names of the row blocks that belong to one unit's program (the rest link units)."""
     return ({f"{p.value}_keep" for p in RECURRING_PROGRAMS} | {f"{p.value}_gap" for p in CAPITAL_PROGRAMS}
-            | {r.value for r in REQUIREMENT_OF.values()})
+            | {r.value for r in Requirement})
 
 
 @dataclass
