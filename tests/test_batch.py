@@ -147,9 +147,9 @@ def test_monte_carlo_counts_the_draws_whose_master_widened_the_earlier_optima(tm
     read 1. Here the tie-break master (two fixing rows: the hard stage is skipped) of every
     draw from the fourth on fails until widened once."""
     from model.errors import SolveError
-    from model.solve import decomposed
+    from model.solve import master as master_lp
 
-    solve_master, seen = decomposed.DecomposedSolver._solve_master, []
+    solve_master, seen = master_lp.solve_master, []
 
     def failing(master):
         if np.count_nonzero(master.slack) == 2 and master.widenings == 0:
@@ -158,7 +158,7 @@ def test_monte_carlo_counts_the_draws_whose_master_widened_the_earlier_optima(tm
                 raise SolveError("the decomposed solve's master LP ended with status Unknown")
         return solve_master(master)
 
-    monkeypatch.setattr(decomposed.DecomposedSolver, "_solve_master", staticmethod(failing))
+    monkeypatch.setattr(master_lp, "solve_master", failing)
     batch = make_montecarlo(load_scenario(UNCERTAIN), draws=5, seed=11, method="decomposed")
     summary = write_montecarlo(batch, tmp_path, jobs=1, chunk_size=5)
     factors = [float(r["stage_tolerance_factor"]) for r in read_csv(tmp_path / "draws.csv")]

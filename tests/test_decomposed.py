@@ -164,9 +164,9 @@ def test_the_masters_artificial_columns_survive_national_ceilings():
     column breaks a row by yuan: its coefficient is 1 / that divisor. A ceiling of 4.6e9
     yuan (120,000 communities) gave 2.2e-10 unclipped, which HiGHS dropped (below its
     1e-9), and the first master of the national benchmark was 'Infeasible'."""
-    from model.solve.decomposed import BIG_M, MAX_ROW_SCALE
+    from model.solve.master import BIG_M, MAX_ROW_SCALE, Master
 
-    master = DecomposedSolver()._master(2, 3, np.array([-np.inf, 0.0]), np.array([4.6e9, 2e12]), 2)
+    master = Master.new(2, 3, np.array([-np.inf, 0.0]), np.array([4.6e9, 2e12]), 2)
     lp = master.highs.getLp()
     assert lp.num_col_ == master.first_proposal_col == 3  # two uppers, one finite lower
     coefficients = np.asarray(lp.a_matrix_.value_)
@@ -182,17 +182,17 @@ def test_a_master_no_retry_solves_widens_the_earlier_optima_by_tenths_of_their_s
     rows: the tight ceiling's hard stage is solved) fails until widened twice: the final
     allocation then keeps each earlier optimum within 1.2 x its slack, the tie-break can
     only gain from the wider rows, and the solution says so."""
-    from model.solve import decomposed
+    from model.solve import master as master_lp
     from model.solve.stages import fixing_slack
 
-    solve_master = decomposed.DecomposedSolver._solve_master
+    solve_master = master_lp.solve_master
 
     def failing(master):
         if np.count_nonzero(master.slack) == 3 and master.widenings < 2:
             raise SolveError("the decomposed solve's master LP ended with status Unknown")
         return solve_master(master)
 
-    monkeypatch.setattr(decomposed.DecomposedSolver, "_solve_master", staticmethod(failing))
+    monkeypatch.setattr(master_lp, "solve_master", failing)
     inputs = build_inputs(load_scenario(SCENARIOS / "tianjin-2006-tight-ceiling.toml"))
     form = formulate(inputs)
     whole = FastSolver().solve(form.lp, tolerance=inputs.stage_tolerance)
@@ -213,16 +213,16 @@ def test_a_master_no_retry_solves_widens_the_earlier_optima_by_tenths_of_their_s
 
 
 def test_a_master_that_fails_even_widened_names_how_far_it_went(monkeypatch):
-    from model.solve import decomposed
+    from model.solve import master as master_lp
 
-    solve_master = decomposed.DecomposedSolver._solve_master
+    solve_master = master_lp.solve_master
 
     def failing(master):
         if master.slack.any():
             raise SolveError("the decomposed solve's master LP ended with status Unknown")
         return solve_master(master)
 
-    monkeypatch.setattr(decomposed.DecomposedSolver, "_solve_master", staticmethod(failing))
+    monkeypatch.setattr(master_lp, "solve_master", failing)
     inputs = build_inputs(load_scenario(SCENARIOS / "tianjin-2006-tight-ceiling.toml"))
     form = formulate(inputs)
     with pytest.raises(SolveError, match="Unknown, even with the earlier stages' optima held to 2 times"):
@@ -282,9 +282,9 @@ def test_a_master_run_stopped_by_its_iteration_limit_is_retried(monkeypatch):
     iterations) stops at the master's iteration limit (20,000, or 50 a row) and is retried
     from scratch. Here the first run of a master with 30 columns or more is stopped after one
     iteration."""
-    from model.solve import decomposed
+    from model.solve import master as master_lp
 
-    run_optimal, stopped = decomposed.run_optimal, []
+    run_optimal, stopped = master_lp.run_optimal, []
 
     def stalling(highs):
         if highs.getNumRow() > 0 and not stopped and highs.getNumCol() > 30:  # a master with proposals
@@ -300,7 +300,7 @@ def test_a_master_run_stopped_by_its_iteration_limit_is_retried(monkeypatch):
                 highs.setOptionValue("simplex_iteration_limit", limit)
         return run_optimal(highs)
 
-    monkeypatch.setattr(decomposed, "run_optimal", stalling)
+    monkeypatch.setattr(master_lp, "run_optimal", stalling)
     inputs = build_inputs(load_scenario(SCENARIOS / "tianjin-2006-tight-ceiling.toml"))
     form = formulate(inputs)
     whole = FastSolver().solve(form.lp, tolerance=inputs.stage_tolerance)

@@ -40,15 +40,14 @@ does not converge within :data:`MAX_ROUNDS`.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from ..constants import Stage
 from ..errors import SolveError
 from ..formulation.lp import LinearProgram
-from .districts import SIMPLEX_DUAL, SIMPLEX_PRIMAL, DistrictLPs, Split, split_by_group
-from .highs import QuietHighs, matrix_version, release_freed_memory, run_optimal
+from .districts import DistrictLPs, Split, split_by_group
+from .highs import matrix_version, release_freed_memory
+from .master import WIDENING, Master
 from .proposals import Proposals, profile_of
 from .stages import STAGES, LastPrices, LPSolution, fixing_slack
 
@@ -58,9 +57,6 @@ MAX_ROUNDS = 500  #: pricing rounds per stage before the solve gives up (raises)
 #: Price per yuan of a ceiling in the first round of the first stage solved: above any
 #: scaled cost a yuan can earn (1), so each district answers with the least city money.
 PROHIBITIVE = 10.0
-#: Cost of a yuan of linking row broken by the master's artificial columns (objectives
-#: are scaled to a largest cost of 1 per yuan, so a real price is orders smaller).
-BIG_M = 1e6
 #: Weight of the best-bound prices in the smoothed prices (Wentges smoothing). Off: 0.5 and 0.7
 #: took 44 and 52 rounds against 38 (1,380 communities), 0.5 and 0.8 27.3 and 33.1 s against 28.3 (20,000).
 SMOOTHING = 0.0
@@ -70,49 +66,6 @@ SAMPLE_FROM, SAMPLE_EVERY = 200, 10
 HARD, SOFT = 0, 1
 #: Relative round-off of a reduced cost's terms (a few thousand machine epsilons).
 ROUNDOFF = 1e-12
-#: The master's runs after one that did not end optimal, in turn (HiGHS's options), and
-#: the defaults they are set back to. The master runs the primal simplex: between runs it
-#: only gains columns, so its last basis stays feasible (120,000 communities: its LPs took
-#: 14.5 s of the solve against 34.8 s by the dual simplex, which repairs every new column).
-MASTER_RETRIES = ({}, {"simplex_scale_strategy": 0}, {"simplex_strategy": SIMPLEX_DUAL}, {"solver": "ipm"})
-MASTER_DEFAULTS = {"simplex_strategy": SIMPLEX_PRIMAL, "solver": "choose", "simplex_scale_strategy": 2}
-#: A master run stops after this many simplex iterations, or this many per row if more, and is
-#: retried: warm, a 5,000-community draw's tie-break master ran 46 million (350 s) to "Unknown",
-#: solved at once from scratch. Healthy runs take far fewer (20,000 communities: 2,006 at most).
-MASTER_ITERATIONS, MASTER_ITERATIONS_PER_ROW = 20_000, 50
-#: The largest divisor of a master's linking row (see _Master.row_scale).
-MAX_ROW_SCALE = 1e8
-#: The master's primal feasibility tolerance, on its scaled rows: 1e-9 of a ceiling. (Its
-#: dual tolerance stays HiGHS's: at 1e-9 a draw's tie-break master ended "Unknown".)
-MASTER_FEASIBILITY = 1e-9
-#: A master no retry solves is solved again with each row fixing an earlier optimum widened by
-#: WIDENING x its slack, at most MAX_WIDENINGS times (twice the stage tolerance): a national draw's
-#: tie-break master (its fixing rows all bound) failed every retry; widened once it solved.
-WIDENING, MAX_WIDENINGS = 0.1, 10
-
-
-@dataclass
-class _Master:
-    """The master LP of one stage: linking rows, then one convexity row per district."""
-
-    highs: object
-    n_link: int
-    owners: list[tuple[int, int]] = field(default_factory=list)  # (group, proposal) of each column
-    first_proposal_col: int = 0
-    art_bounds: np.ndarray = field(default_factory=lambda: np.zeros(0))  # bound of each artificial's row
-    #: The master is passed to HiGHS with each linking row divided by its largest finite
-    #: bound, at most 1e8 (ceilings of 1e8 yuan beside convexity rows of 1): unscaled, HiGHS ended a
-    #: national Monte Carlo draw's master with "Solve error". Duals are given back per
-    #: unit of the row. (Its costs are not scaled: the tie-break needs the master's
-    #: optimum to far more than 1e-7 of the largest cost to pick one allocation.)
-    row_scale: np.ndarray = field(default_factory=lambda: np.ones(0))
-    #: Each linking row's upper bound (per unit of the row), and how far a widening moves
-    #: it: the fixing slack of a row fixing an earlier optimum, 0 for a ceiling.
-    upper: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    slack: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    widenings: int = 0
-
-
 class DecomposedSolver:
     """Solve the lexicographic stages of an LP whose columns fall into groups (districts).
 
@@ -266,30 +219,14 @@ class DecomposedSolver:
         # Artificial columns on the ceilings only, for the first stage solved: later
         # stages start from the proposals of the one before, whose optimum satisfies
         # every linking row, the new fixing row included.
-        master = self._master(n_link, split.n_groups, lower, upper, n_ceiling if first else 0,
-                              slack=np.concatenate([np.zeros(n_ceiling), [s for _, _, s in fixing]]))
+        master = Master.new(n_link, split.n_groups, lower, upper, n_ceiling if first else 0,
+                            slack=np.concatenate([np.zeros(n_ceiling), [s for _, _, s in fixing]]))
         # Profile columns of this stage's master: cost of stage k, ceiling uses, fixed stages' costs.
         pick = [k, *(len(STAGES) + r for r in range(n_ceiling)), *(j for j, _, _ in fixing)]
 
         def add(batch: list[tuple[int, int]]) -> None:
-            """Proposals ``(district, j)`` as master columns: stage cost, use of each
-            linking row, 1 in the district's convexity row."""
-            if not batch:
-                return
-            starts, index, value, cost = [], [], [], []
-            for g, j in batch:
-                profile = proposals.of[g][j][1][pick]
-                use = profile[1:]
-                nz = np.flatnonzero(use)
-                starts.append(len(index))
-                index.extend(nz.tolist() + [n_link + g])
-                value.extend((use[nz] / master.row_scale[nz]).tolist() + [1.0])
-                cost.append(profile[0])
-                master.owners.append((g, j))
-            n = len(batch)
-            master.highs.addCols(n, np.asarray(cost), np.zeros(n), np.full(n, np.inf), len(index),
-                                 np.asarray(starts, dtype=np.int32), np.asarray(index, dtype=np.int32),
-                                 np.asarray(value, dtype=float))
+            """Proposals ``(district, j)`` as master columns (their profiles' picked entries)."""
+            master.add(batch, [proposals.of[g][j][1][pick] for g, j in batch])
 
         add([(g, j) for g in range(split.n_groups) for j in range(len(proposals.of[g]))])
         # Prices to start from: the master's when every district has a proposal; else a
@@ -343,8 +280,7 @@ class DecomposedSolver:
             if batch:
                 y_master, conv = self._master_duals(master)
             objective = master.highs.getInfo().objective_function_value
-            artificial = float(np.asarray(master.highs.getSolution().col_value)[: master.first_proposal_col].sum()) \
-                if master.first_proposal_col else 0.0
+            artificial = master.artificial_money(np.asarray(master.highs.getSolution().col_value))
             self.trace.append((k, len(batch), objective, objective - best_bound, artificial))
             if not batch and not smoothed:
                 break  # nothing improves the master at its own duals: optimal
@@ -356,7 +292,7 @@ class DecomposedSolver:
                              f"(stage {k + 1}, {STAGES[k].value})")
         solution = master.highs.getSolution()
         mu = np.asarray(solution.col_value)
-        if np.any(mu[: master.first_proposal_col] > 1e-7 * np.maximum(1.0, np.abs(master.art_bounds))):
+        if master.breaks_a_ceiling(mu):
             if not artificial_ok:
                 return None  # the ceilings cannot hold without missing money: the hard stage is needed
             raise SolveError(f"the decomposed solve's master breaks a ceiling at stage {k + 1} "
@@ -373,77 +309,9 @@ class DecomposedSolver:
         return x, duals, (y[:n_ceiling], [(j, y[n_ceiling + i], master.upper[n_ceiling + i])
                                           for i, (j, _, _) in enumerate(fixing)])
 
-    def _master(self, n_link, n_groups, lower, upper, n_artificial_rows, slack=None) -> _Master:
-        highs = QuietHighs()
-        highs.setOptionValue("primal_feasibility_tolerance", MASTER_FEASIBILITY)
-        highs.setOptionValue("simplex_strategy", MASTER_DEFAULTS["simplex_strategy"])
-        highs.setOptionValue("simplex_iteration_limit",
-                             max(MASTER_ITERATIONS, MASTER_ITERATIONS_PER_ROW * (n_link + n_groups)))
-        finite = lambda b: np.where(np.isfinite(b), np.abs(b), 0.0)  # noqa: E731
-        # At most 1e8: an artificial column's coefficient (1 / the scale) stays above
-        # HiGHS's smallest matrix value (1e-9), which drops smaller ones silently.
-        row_scale = np.clip(np.maximum(finite(lower), finite(upper)), 1.0, MAX_ROW_SCALE)
-        rows_lower = np.concatenate([lower / row_scale, np.ones(n_groups)])
-        rows_upper = np.concatenate([upper / row_scale, np.ones(n_groups)])
-        highs.addRows(rows_lower.size, rows_lower, rows_upper, 0, np.array([], dtype=np.int32),
-                      np.array([], dtype=np.int32), np.array([]))
-        # Artificial columns: break a linking row at a cost no real price reaches.
-        n_art, bounds = 0, []
-        for r in range(n_artificial_rows):
-            for sign, bound in ((-1.0, upper[r]), (1.0, lower[r])):
-                if np.isfinite(bound):
-                    bounds.append(bound)
-                    highs.addCols(1, np.array([BIG_M]), np.array([0.0]), np.array([np.inf]), 1,
-                                  np.array([0], dtype=np.int32), np.array([r], dtype=np.int32),
-                                  np.array([sign / row_scale[r]]))  # its value: yuan of the row broken
-                    n_art += 1
-        return _Master(highs=highs, n_link=n_link, first_proposal_col=n_art,
-                       art_bounds=np.asarray(bounds, dtype=float), row_scale=row_scale,
-                       upper=upper.astype(float), slack=np.zeros(n_link) if slack is None else slack)
-
-    def _master_duals(self, master: _Master) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`_solve_master`, and when no retry solves it, the same master with its
-        rows fixing earlier optima widened by their slack once more (at most
-        :data:`MAX_WIDENINGS` times; counted in ``stats["fixings_widened"]`` and named in
-        the solution's solver version)."""
-        while True:
-            t0 = time.perf_counter()
-            try:
-                return self._solve_master(master)
-            except SolveError as error:
-                if not master.slack.any() or master.widenings == MAX_WIDENINGS:
-                    if master.widenings:
-                        raise SolveError(f"{error}, even with the earlier stages' optima held to "
-                                         f"{1 + WIDENING * master.widenings:g} times their tolerance") from error
-                    raise
-            finally:
-                self.stats["master_seconds"] += time.perf_counter() - t0
-            master.widenings += 1
-            self.stats["fixings_widened"] = self.stats.get("fixings_widened", 0) + 1
+    def _master_duals(self, master: Master) -> tuple[np.ndarray, np.ndarray]:
+        """The master's duals (:meth:`Master.duals`); the solve remembers its most widened master."""
+        try:
+            return master.duals(self.stats)
+        finally:
             self.widest = max(self.widest, master.widenings)
-            master.upper = master.upper + WIDENING * master.slack
-            for r in np.flatnonzero(master.slack):
-                master.highs.changeRowBounds(int(r), -np.inf, float(master.upper[r] / master.row_scale[r]))
-
-    @staticmethod
-    def _solve_master(master: _Master) -> tuple[np.ndarray, np.ndarray]:
-        """Solve the master: the duals of the linking rows (per unit of the row, e.g. per
-        yuan of ceiling) and of the convexity rows. A run that does not end optimal is
-        followed by the same LP from scratch, then unscaled (HiGHS's "Unknown": optimal
-        scaled, infeasible unscaled), by the dual simplex, by the interior point."""
-        highs = master.highs
-        if not run_optimal(highs):
-            for options in MASTER_RETRIES:
-                highs.clearSolver()
-                for name, value in options.items():
-                    highs.setOptionValue(name, value)
-                solved = run_optimal(highs)
-                for name in options:
-                    highs.setOptionValue(name, MASTER_DEFAULTS[name])
-                if solved:
-                    break
-            else:
-                raise SolveError("the decomposed solve's master LP ended with status "
-                                 f"{highs.modelStatusToString(highs.getModelStatus())}")
-        row_dual = np.asarray(highs.getSolution().row_dual)
-        return row_dual[: master.n_link] / master.row_scale, row_dual[master.n_link:]
