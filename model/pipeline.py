@@ -9,6 +9,7 @@ default, the PuLP + CBC reference with ``solver="cbc"``.
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from .formulation.inputs import ModelInputs, build_inputs
 from .results.result import Result
 from .results.tables import as_baseline, make_result
 from .scenario.scenario import Scenario, load_scenario_texts
+from .solve.certificate import as_summary
+from .solve.certificate import certify as certify_stages
 from .solve.decomposed import DecomposedSolver
 from .solve.reference import write_lp as write_lp_file
 from .solve.resolver import Resolver, resolver
@@ -32,7 +35,7 @@ Solver = SolverName | str | Resolver
 
 
 def solve(scenario: Scenario, solver: Solver = SolverName.HIGHS, write_lp: str | Path | None = None,
-          status_quo: bool = True, method: Method | str = Method.AUTO, runner=None) -> Result:
+          status_quo: bool = True, method: Method | str = Method.AUTO, runner=None, certify: bool = False) -> Result:
     """Allocate the city's transfers for ``scenario``.
 
     Parameters
@@ -56,6 +59,10 @@ def solve(scenario: Scenario, solver: Solver = SolverName.HIGHS, write_lp: str |
     runner : optional
         Where a decomposed solve runs the districts' LPs (default: this process; a
         Dask runner from :mod:`model.batch.parallel`).
+    certify : bool
+        Also prove each stage's optimum without trusting the solver
+        (:mod:`model.solve.certificate`): ``result.certificate`` and ``summary.json`` then
+        hold each stage's Lagrangian bound and gap. HiGHS only, no equity term.
 
     Returns
     -------
@@ -68,19 +75,19 @@ def solve(scenario: Scenario, solver: Solver = SolverName.HIGHS, write_lp: str |
     if choose_method(inputs, solver, method) == Method.DECOMPOSED:
         engine = Decomposed(runner)
     if not status_quo:
-        return solve_inputs(scenario, inputs, engine, write_lp=write_lp)
+        return solve_inputs(scenario, inputs, engine, write_lp=write_lp, certify=certify)
     # The baseline shares nothing with the scenario's solve (its own solvers, district
     # by district): both run side by side, HiGHS releasing the interpreter while it works.
     with ThreadPoolExecutor(max_workers=1) as pool:
         baseline = pool.submit(solve_status_quo, scenario, inputs, getattr(engine, "name", SolverName.HIGHS))
-        result = solve_inputs(scenario, inputs, engine, write_lp=write_lp)
+        result = solve_inputs(scenario, inputs, engine, write_lp=write_lp, certify=certify)
         result.status_quo = baseline.result()
     return result
 
 
 def solve_inputs(scenario: Scenario, inputs: ModelInputs, solver: Solver = SolverName.HIGHS,
-                 write_lp: str | Path | None = None) -> Result:
-    """The result of ``scenario`` for prepared (possibly edited) ``inputs``."""
+                 write_lp: str | Path | None = None, certify: bool = False) -> Result:
+    """The result of ``scenario`` for prepared (possibly edited) ``inputs`` (``certify``: see :func:`solve`)."""
     form = formulate(inputs)
     if isinstance(solver, Decomposed):
         solution = solver.solve(form, tolerance=inputs.stage_tolerance)
@@ -88,7 +95,12 @@ def solve_inputs(scenario: Scenario, inputs: ModelInputs, solver: Solver = Solve
         solution = resolver(solver).solve(form.lp, tolerance=inputs.stage_tolerance)
     if write_lp:
         write_lp_file(form.lp, solution, Path(write_lp), inputs.stage_tolerance)
-    return make_result(scenario, inputs, form, solution)
+    result = make_result(scenario, inputs, form, solution)
+    if certify:
+        started = time.perf_counter()
+        certificates = certify_stages(form, solution)
+        result.certificate = as_summary(certificates, time.perf_counter() - started)
+    return result
 
 
 class Decomposed:

@@ -166,3 +166,49 @@ def test_a_decomposed_solve_is_certified_and_its_bound_never_beats_the_whole_lp(
     loose = certify(form, halved)[0]
     assert loose.bound < certificates[len(solved) - 1].bound - 1e-3 * max(1.0, abs(loose.objective))
     assert loose.bound <= whole.objectives[stage] + 1e-9 * max(1.0, abs(whole.objectives[stage]))
+
+
+@pytest.mark.parametrize("name", ["tianjin-2006.toml", "tianjin-2006-tight-ceiling.toml"])
+def test_a_whole_lp_solve_is_certified_by_its_own_duals_below_cbcs_optimum(name):
+    """The whole LP solved by HiGHS (FastSolver) keeps the prices of its rows fixing earlier
+    optima, so its stages are certified as a decomposed solve's are: every gap within 1e-9,
+    the hard stage too where it is solved (tight ceiling), none where it is skipped. A second
+    method, PuLP + CBC, gives optima the bounds never exceed. Without the fixing rows'
+    prices the later stages' bounds fall far below their optima: the prices are what makes
+    the bound tight, and the test can tell."""
+    from model.solve.reference import solve_reference
+
+    inputs = build_inputs(load_scenario(SCENARIOS / name))
+    form = formulate(inputs)
+    solution = FastSolver().solve(form.lp, tolerance=inputs.stage_tolerance)
+    certificates = certify(form, solution)
+    hard_solved = solution.objectives[Stage.HARD] > 0
+    assert [c.stage for c in certificates] == ([Stage.HARD] if hard_solved else []) + [
+        Stage.SOFT, Stage.TRANSFERS, Stage.TIE_BREAK]
+    assert hard_solved == (name == "tianjin-2006-tight-ceiling.toml")
+    cbc = solve_reference(form.lp, tolerance=inputs.stage_tolerance)
+    for c in certificates:
+        assert abs(c.gap) <= 1e-9, c
+        assert c.objective == solution.objectives[c.stage]
+        assert c.bound <= cbc.objectives[c.stage] + 1e-7 * max(1.0, abs(cbc.objectives[c.stage])), c
+    unpriced = dataclasses.replace(solution, last_prices={
+        stage: LastPrices(prices.link_rows, prices.link, {j: (0.0, bound) for j, (_, bound) in prices.fixing.items()})
+        for stage, prices in solution.last_prices.items()})
+    gaps = {c.stage: c.gap for c in certify(form, unpriced)}
+    assert gaps[Stage.TRANSFERS] > 1e-3 and gaps[Stage.TIE_BREAK] > 1e-3
+
+
+def test_no_certificate_without_duals_or_with_the_equity_term():
+    """CBC reports no duals to price with; the equity term's column has no lower bound, so a
+    round-off reduced cost on it would leave no finite bound. Both are refused by name."""
+    from model.errors import SolveError
+    from model.solve.reference import solve_reference
+
+    inputs = build_inputs(load_scenario(SCENARIOS / "tianjin-2006.toml"))
+    form = formulate(inputs)
+    with pytest.raises(SolveError, match="needs the solve's duals"):
+        certify(form, solve_reference(form.lp, tolerance=inputs.stage_tolerance))
+    inputs = build_inputs(load_scenario(SCENARIOS / "tianjin-2006.toml", {"weights.equity": 0.5}))
+    form = formulate(inputs)
+    with pytest.raises(SolveError, match="equity term"):
+        certify(form, FastSolver().solve(form.lp, tolerance=inputs.stage_tolerance))

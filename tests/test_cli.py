@@ -176,6 +176,30 @@ def test_sensitivity_needs_highs():
     assert done.returncode == 2 and "needs --solver highs" in done.stderr
 
 
+def test_run_certify_proves_each_stage_and_writes_the_gaps(tmp_path):
+    """``run --certify``: a line with each stage's gap, and summary.json's ``certificate``
+    holding each stage's optimum (the summary's own objectives), bound and gap; the hand case's
+    stages all certified to round-off. CBC and the equity term are refused by name."""
+    done = budgetsim("run", str(FIXTURES / "hand" / "hand.toml"), "--certify", "--no-record", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "Certified in" in done.stdout and "each stage at most this far above its optimum" in done.stdout
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    certificate = summary["certificate"]
+    assert set(certificate["stages"]) == {"soft_closure", "city_transfers", "tie_break"}  # nothing missing: hard skipped
+    objectives = summary["objectives"]  # the same optima under the summary's names (soft points: negated)
+    same = {"soft_closure": -objectives["soft_points"], "city_transfers": objectives["transfers_yuan"]}
+    for stage, entry in certificate["stages"].items():
+        assert entry["objective"] == pytest.approx(same.get(stage, entry["objective"]), rel=1e-12, abs=1e-9)
+        assert entry["bound"] <= entry["objective"] + 1e-9 * max(1.0, abs(entry["objective"]))
+        assert abs(entry["gap"]) <= 1e-9
+    assert 0 <= certificate["largest_gap"] <= 1e-9
+    cbc = budgetsim("run", str(FIXTURES / "hand" / "hand.toml"), "--certify", "--solver", "cbc", "--no-record")
+    assert cbc.returncode == 2 and "--certify: needs --solver highs" in cbc.stderr
+    equity = budgetsim("run", str(FIXTURES / "hand" / "hand.toml"), "--certify", "--set", "weights.equity=0.5",
+                       "--no-record")
+    assert equity.returncode == 2 and "--certify: weights.equity" in equity.stderr
+
+
 def test_compare_scenarios_and_baselines(tmp_path):
     done = budgetsim("compare", str(FIXTURES / "hand" / "hand.toml"), str(FIXTURES / "hand" / "hand-tight.toml"),
                      "--out", str(tmp_path))

@@ -33,6 +33,7 @@ from ..scenario.scenario import load_scenario
 from ..scenario.schema import PARAMETERS
 from ..version import __version__
 from .report import (
+    format_certificate,
     format_comparison,
     format_diagnosis,
     format_frontier,
@@ -85,6 +86,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="also report shadow prices with the ranges where they hold, what one more "
                           "(or less) million buys and where, and what each hard target and deadline "
                           "costs (several re-solves; adds 'sensitivity' to summary.json)")
+    run.add_argument("--certify", action="store_true",
+                     help="also prove each stage's optimum without trusting the solver: its Lagrangian "
+                          "bound at the solve's duals, every community's programs solved exactly (HiGHS only; "
+                          "no equity term; adds 'certificate' to summary.json)")
     run.add_argument("--no-diagnosis", action="store_true",
                      help="when hard targets are unmet, skip the diagnosis (extra ceiling needed, "
                           "conflicts, alternatives)")
@@ -228,18 +233,25 @@ def _run(args: argparse.Namespace) -> int:
 def _solve_and_report(args: argparse.Namespace, started: float, opened) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     _warn(scenario)
-    if args.sensitivity and args.solver != SolverName.HIGHS.value:
-        raise ScenarioError([Problem("--sensitivity", "", "needs --solver highs (CBC reports no reliable duals)")])
+    for flag, asked in (("--sensitivity", args.sensitivity), ("--certify", args.certify)):
+        if asked and args.solver != SolverName.HIGHS.value:
+            raise ScenarioError([Problem(flag, "", "needs --solver highs (CBC reports no reliable duals)")])
+    if args.certify and scenario.params.get("weights.equity", 0) > 0:
+        raise ScenarioError([Problem("--certify", "weights.equity",
+                                     "a certificate cannot bound the equity term's column (no lower bound): "
+                                     "set weights.equity to 0 or leave out --certify")])
     parquet = table_format(args, scenario) == "parquet"
     with district_runner(args) as runner:
         result = solve(scenario, solver=args.solver, write_lp=args.write_lp,
-                       status_quo=not args.no_status_quo, method=args.method, runner=runner)
+                       status_quo=not args.no_status_quo, method=args.method, runner=runner, certify=args.certify)
     # Nothing more to add (no diagnosis, no analysis): the recorder renders and writes it while this prints.
     early = opened is not None and not args.sensitivity and (result.status == Status.OPTIMAL or args.no_diagnosis)
     if early:
         opened.hand_over("record_run", result, scenario, source="cli",
                          duration_seconds=time.perf_counter() - started)
     print(format_summary(result))
+    if result.certificate is not None:
+        print(format_certificate(result.certificate))
     extra_summary: dict = {}
     extra_tables: dict = {}
     if result.status != Status.OPTIMAL and not args.no_diagnosis:

@@ -12,6 +12,7 @@ from ..analysis.options import Options
 from ..analysis.sensitivity import Sensitivity
 from ..constants import PROGRAMS, Status
 from ..results.result import Result
+from ..solve.certificate import describe
 
 
 def format_comparison(options: Options) -> str:
@@ -139,6 +140,14 @@ def wan(yuan: float) -> str:
 
 def cell(value: float, width: int, fmt: str) -> str:
     return f"{'n/a':>{width}}" if value != value else f"{value:>{width}{fmt}}"
+
+
+def format_certificate(certificate: dict) -> str:
+    """The line of ``run --certify``: how far each stage can be above its optimum."""
+    met = certificate["largest_gap"] is not None and certificate["largest_gap"] <= 1e-6
+    return (f"Certified in {certificate['seconds']:.2f} s (Lagrangian bound at the solve's duals, every "
+            f"unit's programs solved exactly): each stage at most this far above its optimum, "
+            f"relative: {describe(certificate)}" + ("." if met else " - NOT proven within 1e-6."))
 
 
 def format_summary(result: Result) -> str:

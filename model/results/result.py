@@ -62,6 +62,9 @@ class Result:
     #: Per district: soft coverage, money per committee (see ``district_equity``).
     equity_by_district: pd.DataFrame | None = None
     equity: dict[str, Any] = field(default_factory=dict)
+    #: Each stage proven optimal to a gap, when the solve was asked to (``model.solve(...,
+    #: certify=True)``, ``budgetsim run --certify``): see :func:`model.solve.certificate.as_summary`.
+    certificate: dict[str, Any] | None = None
     #: The run's id in the store when ``model.solve`` recorded it (not part of summary.json).
     run_id: int | None = field(default=None, repr=False)
 
@@ -126,6 +129,8 @@ class Result:
             "equity": {k: (_num(v) if isinstance(v, float) else v) for k, v in self.equity.items()},
             "provenance": self.provenance,
         }
+        if self.certificate is not None:
+            summary["certificate"] = self.certificate
         if self.status_quo is not None:
             summary["status_quo_compliance"] = {
                 p: {str(y): _num(s) for y, s in v.items()} for p, v in self.status_quo.compliance_by_year().items()}

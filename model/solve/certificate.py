@@ -14,7 +14,9 @@ solve's objective is an upper bound (its allocation is feasible), so when the tw
 stage is proven optimal to their gap -- by numpy arithmetic on the LP's own rows, not by the
 solver's tolerances. At 120,000 communities, where the whole LP does not solve in
 reasonable time to compare with, this is the check of the decomposed solve
-(``budgetsim bench --scale``).
+(``budgetsim bench --scale``); ``budgetsim run --certify`` (``model.solve(...,
+certify=True)``) checks any HiGHS solve, whole or decomposed, the same way and writes the
+gaps into ``summary.json``.
 
 A column priced below zero with no upper bound of its own is bounded by the rows that
 imply one: a transfer by its year's ceiling (``sum_d transfer[d,t] <= ceiling_t``, every
@@ -31,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..constants import Stage
+from ..errors import SolveError
 from ..formulation.allocation import Formulation
 from .stages import STAGES, LPSolution
 from .unit_programs import UnitPrograms, unit_row_blocks
@@ -56,8 +59,17 @@ class StageCertificate:
 
 
 def certify(form: Formulation, solution: LPSolution, blocks: UnitPrograms | None = None) -> list[StageCertificate]:
-    """A certificate for each stage of ``solution`` whose prices it holds (every stage a
-    decomposed solve solved; see :attr:`LPSolution.last_prices`)."""
+    """A certificate for each stage of ``solution`` whose prices it holds (every stage HiGHS
+    solved, whole or decomposed; see :attr:`LPSolution.last_prices`).
+
+    Raises :class:`~model.errors.SolveError` for a solve without duals (CBC) and for a
+    scenario with the max-min equity term: that term's column has no lower bound, and its
+    reduced cost, zero but for round-off, then leaves no finite bound."""
+    if not solution.last_prices:
+        raise SolveError("a certificate needs the solve's duals: solve with HiGHS (CBC reports none)")
+    if form.equity is not None:
+        raise SolveError("a certificate cannot bound a scenario with the equity term (weights.equity > 0): "
+                         "its column has no lower bound")
     blocks = blocks if blocks is not None else UnitPrograms(form)
     lp = form.lp
     # What every stage's bound reads of the LP, read once.
@@ -136,3 +148,22 @@ def _column_terms(reduced: np.ndarray, lower: np.ndarray, upper: np.ndarray, own
     if not np.all(np.isfinite(at)):
         return -np.inf, infeasible  # priced towards a bound no row implies: no bound
     return float(reduced @ at), infeasible
+
+
+def describe(summary: dict) -> str:
+    """Each stage's gap of a certificate's :func:`as_summary` as the command line prints it
+    (a bound a hair above the optimum, round-off, reads as 0)."""
+    gap = lambda g: "no bound" if g is None else f"{max(g, 0.0):.1e}"  # noqa: E731
+    return ", ".join(f"{stage} {gap(c['gap'])}" for stage, c in summary["stages"].items())
+
+
+def as_summary(certificates: list[StageCertificate], seconds: float) -> dict:
+    """The certificate as ``summary.json`` holds it: per stage its optimum, bound, gap and
+    duals' infeasibility, and the largest gap."""
+    number = lambda v: float(v) if np.isfinite(v) else None  # noqa: E731 - JSON has no infinity (no bound)
+    largest = max((max(c.gap, 0.0) for c in certificates), default=0.0)
+    return {"method": "Lagrangian bound at the solve's duals; every unit's programs solved exactly with numpy",
+            "seconds": float(seconds), "largest_gap": number(largest),
+            "stages": {c.stage.value: {"objective": number(c.objective), "bound": number(c.bound),
+                                       "gap": number(c.gap), "dual_infeasibility": number(c.dual_infeasibility)}
+                       for c in certificates}}

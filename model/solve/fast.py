@@ -62,7 +62,7 @@ from ..errors import SolveError
 from ..formulation.lp import LinearProgram
 from .arrays import LPArrays, describe
 from .highs import QuietHighs, matrix_version, run_optimal
-from .stages import FIXED_STAGES, STAGES, LPSolution, fixing_slack
+from .stages import FIXED_STAGES, STAGES, LastPrices, LPSolution, fixing_slack
 from .vertex import EMPTY, Vertex, move_vertex, moved_positions
 
 #: Changed coefficients up to this many are passed one by one (``changeCoeff``);
@@ -293,6 +293,7 @@ class FastSolver:
         solved: dict[Stage, tuple[float, np.ndarray, float]] = {}  # value, scaled row duals, seconds
         x = None
         values: list[float] = []
+        skipped = False
         if stages > SOFT and stage_set.skip_hard:
             try:
                 # The hard stage taken as zero: proven so if the soft stage is feasible.
@@ -304,6 +305,7 @@ class FastSolver:
                 values = [0.0, _objective_value(arrays.nonzero_costs[SOFT], arrays.nonzeros[SOFT], x)]
                 solved[STAGES[SOFT]] = (values[SOFT], row_dual, time.perf_counter() - t0)
                 self.stats["hard_stages_skipped"] += 1
+                skipped = True
             except _Infeasible:
                 stage_set.skip_hard = False
                 stage_set.vertices[SOFT] = None
@@ -322,7 +324,8 @@ class FastSolver:
         return LPSolution(x=x, objectives={s: v for s, (v, _, _) in solved.items()},
                           duals={s: arrays.scales[STAGES.index(s)] * d[:m] for s, (_, d, _) in solved.items()},
                           solver="highs", solver_version=matrix_version(warm), seconds=time.perf_counter() - started,
-                          stage_seconds={s: t for s, (_, _, t) in solved.items()})
+                          stage_seconds={s: t for s, (_, _, t) in solved.items()},
+                          last_prices=_prices(arrays, solved, values, tolerance, skipped))
 
     def _stage(self, stage_set: _StageSet, k: int, values: list[float], tolerance: float,
                may_fail: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -404,3 +407,23 @@ def _objective_value(c_nonzero: np.ndarray, nonzeros: np.ndarray, x: np.ndarray)
     BLAS: on long vectors OpenBLAS's ``dot`` wakes its thread pool, whose spinning
     threads take the CPU the other batch worker needs."""
     return float(np.add.reduce(c_nonzero * x[nonzeros]))  # np.sum, without its Python wrapper
+
+
+def _prices(arrays: LPArrays, solved: dict, values: list[float], tolerance: float, skipped: bool
+            ) -> dict[Stage, LastPrices]:
+    """Each stage run's prices of its rows fixing earlier optima, per unit of its unscaled
+    objective and of the row, with the rows' bounds (what a certificate needs besides the
+    rows' duals; :mod:`model.solve.certificate`). A skipped hard stage ran no LP: none; the
+    soft stage after it held the missing money at exactly zero."""
+    m, scales = arrays.pattern.m, arrays.scales
+    prices = {}
+    for k, stage in enumerate(STAGES):
+        if stage not in solved or (k == HARD and skipped):
+            continue
+        row_dual = solved[stage][1]
+        fixing = {}
+        for j in range(k):
+            slack = 0.0 if skipped and j == HARD and k == SOFT else fixing_slack(values[j], tolerance)
+            fixing[STAGES[j]] = (float(row_dual[m + j]) * scales[k] / scales[j], values[j] + slack)
+        prices[stage] = LastPrices(np.zeros(0, dtype=np.int64), np.zeros(0), fixing)
+    return prices

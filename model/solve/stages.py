@@ -48,19 +48,22 @@ class LPSolution:
     #: unless a decomposed solve's master had to widen its fixing rows (see
     #: :data:`model.solve.decomposed.WIDENING`).
     tolerance_factor: float = 1.0
-    #: Per stage solved by decomposition, the prices its last pricing round gave the
-    #: districts (see :class:`LastPrices`; for a certificate, :mod:`model.solve.certificate`).
+    #: Per stage HiGHS solved, the prices a certificate needs besides ``duals`` (see
+    #: :class:`LastPrices` and :mod:`model.solve.certificate`): a decomposed stage's last
+    #: pricing round; a whole LP's rows fixing earlier optima.
     last_prices: dict[Stage, LastPrices] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class LastPrices:
-    """The prices of a decomposed stage's last pricing round, per unit of each row and of
-    the stage's (unscaled) objective. With the districts' duals in :attr:`LPSolution.duals`
-    (from that round) they price every row that links the districts."""
+    """The prices of a stage beyond its rows' duals, per unit of each row and of the stage's
+    (unscaled) objective: for a decomposed stage those of its last pricing round (with the
+    districts' duals in :attr:`LPSolution.duals`, from that round, they price every row that
+    links the districts); for a whole LP, its rows fixing earlier optima (no linking rows:
+    ``duals`` holds the ceilings')."""
 
     link_rows: np.ndarray  #: positions of the linking rows (the ceilings) in the LP
-    link: np.ndarray  #: their prices in that round
+    link: np.ndarray  #: their prices in that round (in place of ``duals``' at those rows)
     #: Each row fixing an earlier stage's optimum (``c_j x <= bound``): (its price, bound).
     #: A skipped hard stage has no row: its missing money is held at zero.
     fixing: dict[Stage, tuple[float, float]]
