@@ -40,7 +40,7 @@ from .version import __version__
 
 
 def solve(scenario: Scenario, solver=SolverName.HIGHS, write_lp=None, status_quo: bool = True, method="auto",
-          runner=None, *, record: bool | str | os.PathLike = True) -> Result:
+          runner=None, *, record: bool | str | os.PathLike = True, certify: bool = False) -> Result:
     """Allocate the city's transfers for ``scenario`` (:func:`model.pipeline.solve`, whose
     parameters these are) and record the run in the store, as ``budgetsim run`` does.
 
@@ -51,7 +51,7 @@ def solve(scenario: Scenario, solver=SolverName.HIGHS, write_lp=None, status_quo
     naming it, after the solve: ``record=False`` gives the result without the store.
     """
     result = _solve_unrecorded(scenario, solver=solver, write_lp=write_lp, status_quo=status_quo, method=method,
-                               runner=runner)
+                               runner=runner, certify=certify)
     if record is not False:
         from .store.recorder import Recorder  # SQLAlchemy only when the store needs it
 
