@@ -13,37 +13,24 @@ import contextlib
 import signal
 import sys
 import threading
-import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..analysis.diagnosis import diagnose
 from ..analysis.frontier import compute_frontier
 from ..analysis.options import compare_options, comparison_tables
-from ..analysis.sensitivity import sensitivity
 from ..batch.parallel import DASK_TIMEOUT, WorkerError
-from ..constants import DEFAULT_CHUNK, SolverName, Status
+from ..constants import DEFAULT_CHUNK, SolverName
 from ..errors import Interrupted, OutputError, Problem, ScenarioError, SolveError, StoreError, StoreLookupError
 from ..export import csv_text, with_district_names
-from ..io import output_lock, render_parquet, render_result, write_csv, write_files, write_folder
-from ..pipeline import solve
-from ..scenario.limits import plausibility_warnings
+from ..io import output_lock, write_csv, write_folder
 from ..scenario.scenario import load_scenario
 from ..scenario.schema import PARAMETERS
 from ..version import __version__
-from .report import (
-    format_certificate,
-    format_comparison,
-    format_diagnosis,
-    format_frontier,
-    format_rate,
-    format_sensitivity,
-    format_summary,
-)
-from .national import (NATIONAL_COMMANDS, add_batch_method_arg, add_method_args, add_national_commands, add_scale_args,
-                       district_runner, scale_bench_command, table_format)
-from .store_commands import STORE_COMMANDS, add_store_commands, db_arg, record, record_args, recorder
+from .national import NATIONAL_COMMANDS, add_batch_method_arg, add_national_commands, add_scale_args, scale_bench_command
+from .report import format_comparison, format_frontier, format_rate
+from .run_command import add_run_command, run_command, warn_plausibility
+from .store_commands import STORE_COMMANDS, add_store_commands, db_arg, record, record_args
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -70,30 +57,7 @@ def _parser() -> argparse.ArgumentParser:
                                                "Exit 0 when valid, 2 with every problem on stderr.")
     scenario_args(validate)
 
-    run = commands.add_parser("run", help="solve a scenario and summarise the result",
-                              description="Solve the lexicographic allocation LP (four stages) for a scenario, print a "
-                                          "summary and optionally write summary.json and CSV tables.")
-    scenario_args(run)
-    run.add_argument("--solver", choices=[s.value for s in SolverName], default=SolverName.HIGHS.value,
-                     help="highs: HiGHS in matrix form (default); cbc: the PuLP + CBC reference (no shadow prices)")
-    run.add_argument("--out", type=Path, metavar="DIR",
-                     help="write summary.json, allocation.csv and the other tables into DIR")
-    run.add_argument("--write-lp", type=Path, metavar="FILE", help="write the final-stage LP to FILE")
-    add_method_args(run)
-    run.add_argument("--no-status-quo", action="store_true",
-                     help="skip the no-transfer baseline (faster; summary omits status_quo_compliance)")
-    run.add_argument("--sensitivity", action="store_true",
-                     help="also report shadow prices with the ranges where they hold, what one more "
-                          "(or less) million buys and where, and what each hard target and deadline "
-                          "costs (several re-solves; adds 'sensitivity' to summary.json)")
-    run.add_argument("--certify", action="store_true",
-                     help="also prove each stage's optimum without trusting the solver: its Lagrangian "
-                          "bound at the solve's duals, every community's programs solved exactly (HiGHS only; "
-                          "no equity term; adds 'certificate' to summary.json)")
-    run.add_argument("--no-diagnosis", action="store_true",
-                     help="when hard targets are unmet, skip the diagnosis (extra ceiling needed, "
-                          "conflicts, alternatives)")
-    record_args(run)
+    add_run_command(commands, scenario_args)
 
     frontier = commands.add_parser(
         "frontier", help="what each total ceiling buys, with its exact breakpoints",
@@ -171,7 +135,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             return STORE_COMMANDS[args.command](args)
         if args.command in NATIONAL_COMMANDS:
             return NATIONAL_COMMANDS[args.command](args)
-        return _run(args)
+        return run_command(args)
     except ScenarioError as exc:
         print(f"budgetsim: invalid input ({len(exc.problems)} problem"
               f"{'s' if len(exc.problems) != 1 else ''}):", file=sys.stderr)
@@ -206,74 +170,15 @@ def _keys() -> int:
     return EXIT_OK
 
 
-def _warn(scenario) -> None:
-    """Values past a plausibility limit's warning level, on stderr (they do not stop the run)."""
-    for problem in plausibility_warnings(scenario):
-        print(f"budgetsim: warning: {problem}", file=sys.stderr)
-
-
 def _validate(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
-    _warn(scenario)
+    warn_plausibility(scenario)
     print(f"{args.scenario}: valid. {scenario.title}: {len(scenario.districts)} districts, "
           f"{scenario.years[0]}-{scenario.years[-1]}, {len(scenario.overrides)} override(s).")
     uncited = scenario.uncited()
     if uncited:
         print(f"note: {len(uncited)} value(s) have no [sources] entry (cite them or mark them "
               f"\"assumption: ...\"): {', '.join(uncited)}")
-    return EXIT_OK
-
-
-def _run(args: argparse.Namespace) -> int:
-    started = time.perf_counter()
-    with recorder(args) or contextlib.nullcontext() as opened:
-        return _solve_and_report(args, started, opened)
-
-
-def _solve_and_report(args: argparse.Namespace, started: float, opened) -> int:
-    scenario = load_scenario(args.scenario, args.overrides)
-    _warn(scenario)
-    for flag, asked in (("--sensitivity", args.sensitivity), ("--certify", args.certify)):
-        if asked and args.solver != SolverName.HIGHS.value:
-            raise ScenarioError([Problem(flag, "", "needs --solver highs (CBC reports no reliable duals)")])
-    if args.certify and scenario.params.get("weights.equity", 0) > 0:
-        raise ScenarioError([Problem("--certify", "weights.equity",
-                                     "a certificate cannot bound the equity term's column (no lower bound): "
-                                     "set weights.equity to 0 or leave out --certify")])
-    parquet = table_format(args, scenario) == "parquet"
-    with district_runner(args) as runner:
-        result = solve(scenario, solver=args.solver, write_lp=args.write_lp,
-                       status_quo=not args.no_status_quo, method=args.method, runner=runner, certify=args.certify)
-    # Nothing more to add (no diagnosis, no analysis): the recorder renders and writes it while this prints.
-    early = opened is not None and not args.sensitivity and (result.status == Status.OPTIMAL or args.no_diagnosis)
-    if early:
-        opened.hand_over("record_run", result, scenario, source="cli",
-                         duration_seconds=time.perf_counter() - started)
-    print(format_summary(result))
-    if result.certificate is not None:
-        print(format_certificate(result.certificate))
-    extra_summary: dict = {}
-    extra_tables: dict = {}
-    if result.status != Status.OPTIMAL and not args.no_diagnosis:
-        diagnosis = diagnose(scenario, result, solver=args.solver)
-        print("\n" + format_diagnosis(diagnosis))
-        extra_summary["diagnosis"] = diagnosis.summary()
-        extra_tables.update(diagnosis.tables())
-    if args.sensitivity:
-        frontier = compute_frontier(scenario, args.solver) if result.status == Status.OPTIMAL else None
-        analysis = sensitivity(scenario, result, args.solver, frontier)
-        print("\n" + format_sensitivity(analysis))
-        extra_summary["sensitivity"] = analysis.summary()
-        extra_tables.update(analysis.tables())
-    if args.out:
-        render = render_parquet if parquet else render_result
-        written = write_files(args.out, render(result, extra_summary, extra_tables, scenario.districts))
-        print(f"\nwrote {', '.join(str(p) for p in written)}")
-    if args.write_lp:
-        print(f"wrote {args.write_lp}")
-    record(args, (lambda recorder: recorder.answer()) if early else lambda store: store.record_run(
-        result, scenario, source="cli", extra_summary=extra_summary, extra_tables=extra_tables,
-        duration_seconds=time.perf_counter() - started), opened)
     return EXIT_OK
 
 
