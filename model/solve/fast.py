@@ -62,7 +62,7 @@ from ..errors import SolveError
 from ..formulation.lp import LinearProgram
 from .arrays import LPArrays, describe
 from .highs import QuietHighs, matrix_version, run_optimal
-from .stages import FIXED_STAGES, STAGES, LastPrices, LPSolution, fixing_slack
+from .stages import FIXED_STAGES, STAGES, FixingPrices, LPSolution, fixing_slack
 from .vertex import EMPTY, Vertex, move_vertex, moved_positions
 
 #: Changed coefficients up to this many are passed one by one (``changeCoeff``);
@@ -325,7 +325,8 @@ class FastSolver:
                           duals={s: arrays.scales[STAGES.index(s)] * d[:m] for s, (_, d, _) in solved.items()},
                           solver="highs", solver_version=matrix_version(warm), seconds=time.perf_counter() - started,
                           stage_seconds={s: t for s, (_, _, t) in solved.items()},
-                          last_prices=_prices(arrays, solved, values, tolerance, skipped))
+                          last_prices=FixingPrices(arrays.pattern.m, arrays.scales, solved, values, tolerance,
+                                                   skipped))
 
     def _stage(self, stage_set: _StageSet, k: int, values: list[float], tolerance: float,
                may_fail: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -407,23 +408,3 @@ def _objective_value(c_nonzero: np.ndarray, nonzeros: np.ndarray, x: np.ndarray)
     BLAS: on long vectors OpenBLAS's ``dot`` wakes its thread pool, whose spinning
     threads take the CPU the other batch worker needs."""
     return float(np.add.reduce(c_nonzero * x[nonzeros]))  # np.sum, without its Python wrapper
-
-
-def _prices(arrays: LPArrays, solved: dict, values: list[float], tolerance: float, skipped: bool
-            ) -> dict[Stage, LastPrices]:
-    """Each stage run's prices of its rows fixing earlier optima, per unit of its unscaled
-    objective and of the row, with the rows' bounds (what a certificate needs besides the
-    rows' duals; :mod:`model.solve.certificate`). A skipped hard stage ran no LP: none; the
-    soft stage after it held the missing money at exactly zero."""
-    m, scales = arrays.pattern.m, arrays.scales
-    prices = {}
-    for k, stage in enumerate(STAGES):
-        if stage not in solved or (k == HARD and skipped):
-            continue
-        row_dual = solved[stage][1]
-        fixing = {}
-        for j in range(k):
-            slack = 0.0 if skipped and j == HARD and k == SOFT else fixing_slack(values[j], tolerance)
-            fixing[STAGES[j]] = (float(row_dual[m + j]) * scales[k] / scales[j], values[j] + slack)
-        prices[stage] = LastPrices(np.zeros(0, dtype=np.int64), np.zeros(0), fixing)
-    return prices
