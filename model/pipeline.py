@@ -62,7 +62,7 @@ def solve(scenario: Scenario, solver: Solver = SolverName.HIGHS, write_lp: str |
     certify : bool
         Also prove each stage's optimum without trusting the solver
         (:mod:`model.solve.certificate`): ``result.certificate`` and ``summary.json`` then
-        hold each stage's Lagrangian bound and gap. HiGHS only, no equity term.
+        hold each stage's Lagrangian bound and gap. HiGHS only (CBC gives no duals).
 
     Returns
     -------

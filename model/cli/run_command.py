@@ -44,7 +44,7 @@ def add_run_command(commands, scenario_args) -> None:
     run.add_argument("--certify", action="store_true",
                      help="also prove each stage's optimum without trusting the solver: its Lagrangian "
                           "bound at the solve's duals, every community's programs solved exactly (HiGHS only; "
-                          "no equity term; adds 'certificate' to summary.json)")
+                          "adds 'certificate' to summary.json)")
     run.add_argument("--no-diagnosis", action="store_true",
                      help="when hard targets are unmet, skip the diagnosis (extra ceiling needed, "
                           "conflicts, alternatives)")
@@ -69,10 +69,6 @@ def _solve_and_report(args: argparse.Namespace, started: float, opened) -> int:
     for flag, asked in (("--sensitivity", args.sensitivity), ("--certify", args.certify)):
         if asked and args.solver != SolverName.HIGHS.value:
             raise ScenarioError([Problem(flag, "", "needs --solver highs (CBC reports no reliable duals)")])
-    if args.certify and scenario.params.get("weights.equity", 0) > 0:
-        raise ScenarioError([Problem("--certify", "weights.equity",
-                                     "a certificate cannot bound the equity term's column (no lower bound): "
-                                     "set weights.equity to 0 or leave out --certify")])
     parquet = table_format(args, scenario) == "parquet"
     with district_runner(args) as runner:
         result = solve(scenario, solver=args.solver, write_lp=args.write_lp,

@@ -62,14 +62,9 @@ def certify(form: Formulation, solution: LPSolution, blocks: UnitPrograms | None
     """A certificate for each stage of ``solution`` whose prices it holds (every stage HiGHS
     solved, whole or decomposed; see :attr:`LPSolution.last_prices`).
 
-    Raises :class:`~model.errors.SolveError` for a solve without duals (CBC) and for a
-    scenario with the max-min equity term: that term's column has no lower bound, and its
-    reduced cost, zero but for round-off, then leaves no finite bound."""
+    Raises :class:`~model.errors.SolveError` for a solve without duals (CBC)."""
     if not solution.last_prices:
         raise SolveError("a certificate needs the solve's duals: solve with HiGHS (CBC reports none)")
-    if form.equity is not None:
-        raise SolveError("a certificate cannot bound a scenario with the equity term (weights.equity > 0): "
-                         "its column has no lower bound")
     blocks = blocks if blocks is not None else UnitPrograms(form)
     lp = form.lp
     # What every stage's bound reads of the LP, read once.
@@ -78,7 +73,14 @@ def certify(form: Formulation, solution: LPSolution, blocks: UnitPrograms | None
     others = np.ones(lp.n_cols, bool)  # the columns of no block: the transfers
     others[np.concatenate(blocks.columns)] = False
     upper = np.minimum(col_upper, _implied_upper(matrix, col_lower, row_upper))
-    limits = (col_lower[others], upper[others], col_upper[others])
+    lower = col_lower.copy()
+    if form.equity is not None:
+        # The equity term's column (the worst district's share of its points) has no lower
+        # bound in the LP. Raising it to that share keeps every row and never worsens a stage
+        # (it costs only in the soft stage, where more is better), so every stage has an
+        # optimum with it at least zero: the bound may take it so.
+        lower[form.equity] = max(lower[form.equity], 0.0)
+    limits = (lower[others], upper[others], col_upper[others])
     return [_stage_certificate(form, solution, stage, blocks, matrix, (row_lower, row_upper), others, limits)
             for stage in STAGES if stage in solution.last_prices]
 
