@@ -43,7 +43,7 @@ def add_run_command(commands, scenario_args) -> None:
                           "costs (several re-solves; adds 'sensitivity' to summary.json)")
     run.add_argument("--certify", action="store_true",
                      help="also prove each stage's optimum without trusting the solver: its Lagrangian "
-                          "bound at the solve's duals, every community's programs solved exactly (HiGHS only; "
+                          "bound at the solve's duals, every unit's programs solved exactly (HiGHS only; "
                           "adds 'certificate' to summary.json)")
     run.add_argument("--no-diagnosis", action="store_true",
                      help="when hard targets are unmet, skip the diagnosis (extra ceiling needed, "
@@ -58,6 +58,7 @@ def warn_plausibility(scenario) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
+    """``budgetsim run``: 0 when solved (hard targets met or not: both are answers)."""
     started = time.perf_counter()
     with recorder(args) or contextlib.nullcontext() as opened:
         return _solve_and_report(args, started, opened)
