@@ -12,7 +12,7 @@ from ..analysis.options import Options
 from ..analysis.sensitivity import Sensitivity
 from ..constants import PROGRAMS, Status
 from ..results.result import Result
-from ..solve.certificate import describe
+from ..solve.certificate import describe, proven
 
 
 def format_comparison(options: Options) -> str:
@@ -144,10 +144,9 @@ def cell(value: float, width: int, fmt: str) -> str:
 
 def format_certificate(certificate: dict) -> str:
     """The line of ``run --certify``: how far each stage can be above its optimum."""
-    met = certificate["largest_gap"] is not None and certificate["largest_gap"] <= 1e-6
     return (f"Certified in {certificate['seconds']:.2f} s (Lagrangian bound at the solve's duals, every "
             f"unit's programs solved exactly): each stage at most this far above its optimum, "
-            f"relative: {describe(certificate)}" + ("." if met else " - NOT proven within 1e-6."))
+            f"relative: {describe(certificate)}" + ("." if proven(certificate) else " - NOT proven within 1e-6."))
 
 
 def format_summary(result: Result) -> str:

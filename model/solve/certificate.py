@@ -38,6 +38,9 @@ from ..formulation.allocation import Formulation
 from .stages import STAGES, LPSolution
 from .unit_programs import UnitPrograms, unit_row_blocks
 
+#: The relative gap within which a stage counts as proven optimal (issue 14's target: each
+#: stage's objective within 1e-6 of the whole LP's).
+PROVEN_GAP = 1e-6
 #: Price per yuan of missing money held at zero (a skipped hard stage, whose row
 #: ``sum unmet <= 0`` is priced instead of kept), in units of the stage's largest cost: any
 #: price gives a valid bound, one above every real price a tight one.
@@ -157,6 +160,11 @@ def describe(summary: dict) -> str:
     (a bound a hair above the optimum, round-off, reads as 0)."""
     gap = lambda g: "no bound" if g is None else f"{max(g, 0.0):.1e}"  # noqa: E731
     return ", ".join(f"{stage} {gap(c['gap'])}" for stage, c in summary["stages"].items())
+
+
+def proven(summary: dict) -> bool:
+    """Whether every stage of a certificate's :func:`as_summary` is within :data:`PROVEN_GAP`."""
+    return summary["largest_gap"] is not None and summary["largest_gap"] <= PROVEN_GAP
 
 
 def as_summary(certificates: list[StageCertificate], seconds: float) -> dict:

@@ -325,8 +325,9 @@ class FastSolver:
                           duals={s: arrays.scales[STAGES.index(s)] * d[:m] for s, (_, d, _) in solved.items()},
                           solver="highs", solver_version=matrix_version(warm), seconds=time.perf_counter() - started,
                           stage_seconds={s: t for s, (_, _, t) in solved.items()},
-                          last_prices=FixingPrices(arrays.pattern.m, arrays.scales, solved, values, tolerance,
-                                                   skipped))
+                          # Copies of the few fixing rows' duals: the whole vectors need not stay alive.
+                          last_prices=FixingPrices(arrays.scales, {s: d[m:].copy() for s, (_, d, _) in solved.items()},
+                                                   values, tolerance, skipped))
 
     def _stage(self, stage_set: _StageSet, k: int, values: list[float], tolerance: float,
                may_fail: bool = False) -> tuple[np.ndarray, np.ndarray]:

@@ -74,29 +74,30 @@ class FixingPrices(Mapping):
     """Each stage run's prices of its rows fixing earlier optima, per unit of its unscaled
     objective and of the row, with the rows' bounds: what a certificate needs besides the
     rows' duals (:mod:`model.solve.certificate`), as a whole LP's :attr:`LPSolution.last_prices`
-    (:class:`~model.solve.fast.FastSolver`; ``m`` rows, then a fixing row per earlier stage in
-    ``solved``'s scaled duals; ``scales``: each stage objective's divisor). Made when
+    (:class:`~model.solve.fast.FastSolver`; ``fixing_duals``: each stage's scaled duals of its
+    fixing rows, one per earlier stage; ``scales``: each stage objective's divisor). Made when
     first read: a batch's solves never read them (25 us of a 480 us solve otherwise). A
     skipped hard stage ran no LP: none; the soft stage after it held the missing money at
     exactly zero."""
 
-    def __init__(self, m: int, scales, solved: dict, values: list[float], tolerance: float, skipped: bool):
+    def __init__(self, scales, fixing_duals: dict[Stage, np.ndarray], values: list[float], tolerance: float,
+                 skipped: bool):
         self._made: dict[Stage, LastPrices] | None = None
-        self._from = (m, scales, solved, values, tolerance, skipped)
+        self._from = (scales, fixing_duals, values, tolerance, skipped)
 
     def _prices(self) -> dict[Stage, LastPrices]:
         if self._made is None:
-            m, scales, solved, values, tolerance, skipped = self._from
+            scales, fixing_duals, values, tolerance, skipped = self._from
             self._made = {}
             for k, stage in enumerate(STAGES):
-                if stage not in solved or (stage == Stage.HARD and skipped):
+                if stage not in fixing_duals or (stage == Stage.HARD and skipped):
                     continue
-                row_dual = solved[stage][1]
+                row_dual = fixing_duals[stage]
                 fixing = {}
                 for j in range(k):
                     held = skipped and STAGES[j] == Stage.HARD and stage == Stage.SOFT  # exactly zero
                     slack = 0.0 if held else fixing_slack(values[j], tolerance)
-                    fixing[STAGES[j]] = (float(row_dual[m + j]) * scales[k] / scales[j], values[j] + slack)
+                    fixing[STAGES[j]] = (float(row_dual[j]) * scales[k] / scales[j], values[j] + slack)
                 self._made[stage] = LastPrices(np.zeros(0, dtype=np.int64), np.zeros(0), fixing)
         return self._made
 
