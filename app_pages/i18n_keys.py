@@ -48,6 +48,8 @@ BUILT_KEYS: tuple[str, ...] = (
     # history.py and run.py: t(f"hist_status_{status}"), t(f"hist_source_{source}"), t(f"hist_kind_{kind}")
     "hist_status_optimal", "hist_status_hard_targets_unmet", "hist_status_done",
     "hist_source_cli", "hist_source_app", "hist_source_api", "hist_kind_run", "hist_kind_sweep", "hist_kind_montecarlo",
+    # result_view.py certificate_section: t(f"cert_stage_{stage}") for the model's stages
+    "cert_stage_unmet_hard", "cert_stage_soft_closure", "cert_stage_city_transfers", "cert_stage_tie_break",
     # not shown by any page today; kept so that t() still knows them
     "app_title", "unit_yuan", "unmet",
 )

@@ -26,6 +26,7 @@ from app_pages.ui import (
 )
 from model import Result, Scenario, Status
 from model.analysis.compare import district_changes, headline, input_differences, targets, unit_of
+from model.solve.certificate import PROVEN_GAP, proven
 
 
 def headline_section(scenario: Scenario, result: Result, previous: pd.Series | None,
@@ -193,3 +194,20 @@ def charts_section(scenario: Scenario, result: Result) -> None:
     st.markdown(f"**{t('chart_compliance')}**")
     st.altair_chart(compliance_chart(result, targets(scenario, result)), width="content")
     st.caption(t("status_quo_note"))
+
+
+def certificate_section(result: Result) -> None:
+    """Whether the allocation is proven optimal (``result.certificate``,
+    :mod:`model.solve.certificate`): a lower bound on every stage computed from the solve's
+    prices, not by the solver, so the figures need not be taken on the solver's word. A run
+    without one (CBC's, or recorded before certificates) shows nothing."""
+    certificate = result.certificate
+    if certificate is None:
+        return
+    gap = lambda g: "–" if g is None else f"{max(g, 0.0):.1e}"  # noqa: E731 - no bound: no figure
+    if proven(certificate):
+        st.caption(":material/verified: " + t("certified", gap=gap(certificate["largest_gap"]),
+                                               seconds=certificate["seconds"]))
+        return
+    stages = "; ".join(f"{t(f'cert_stage_{stage}')} {gap(c['gap'])}" for stage, c in certificate["stages"].items())
+    st.warning(t("not_certified", limit=f"{PROVEN_GAP:.0e}", stages=stages), icon=":material/gpp_maybe:")

@@ -8,7 +8,7 @@ from app_pages import state
 from app_pages.decision import analysis_section, diagnosis_section, equity_section
 from app_pages.i18n import t
 from app_pages.national import is_national, national_section
-from app_pages.result_view import changes_section, charts_section, headline_section
+from app_pages.result_view import certificate_section, changes_section, charts_section, headline_section
 from app_pages.ui import show_failure, tables_section
 from model import ScenarioError, SolveError, Status
 from model.analysis.compare import headline, targets
@@ -55,6 +55,7 @@ def main() -> None:
         st.subheader(t("tables"))
         tables = {"targets": targets(scenario, result), **result.tables()}
         tables_section(tables, scenario, safe_stem(title), key="results")
+    certificate_section(result)
     p = result.provenance
     st.caption(t("provenance", solver=p["solver_version"], seconds=p["solve_seconds"], sha=p["scenario_sha256"][:12]))
     run_id = state.run_id_of(ref)

@@ -13,7 +13,8 @@ import streamlit as st
 from app_pages import state
 from app_pages.decision import equity_section
 from app_pages.i18n import t
-from app_pages.result_view import charts_section, headline_section
+from app_pages.national import is_national, national_section
+from app_pages.result_view import certificate_section, charts_section, headline_section
 from app_pages.ui import tables_section
 from model import ScenarioError
 from model.analysis.compare import targets
@@ -93,11 +94,15 @@ def main() -> None:
         st.session_state.pop("compare_choice", None)
         st.switch_page("app_pages/compare.py")
     headline_section(scenario, result, None, None)
-    charts_section(scenario, result)
-    equity_section(scenario, result)
-    st.subheader(t("tables"))
-    tables = {"targets": targets(scenario, result), **result.tables()}
-    tables_section(tables, scenario, f"run-{run_id}-{safe_stem(info['title'])}", key="run")
+    if is_national(scenario):  # as on the Results page: sums first, communities a page at a time
+        national_section(scenario, result, key="run:national")
+    else:
+        charts_section(scenario, result)
+        equity_section(scenario, result)
+        st.subheader(t("tables"))
+        tables = {"targets": targets(scenario, result), **result.tables()}
+        tables_section(tables, scenario, f"run-{run_id}-{safe_stem(info['title'])}", key="run")
+    certificate_section(result)  # the proof recorded with the run, if it was certified
     provenance_section(info, json.loads(state.run_files(ref.run_id)["summary.json"]))
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from model import load_scenario, solve
+from model import load_scenario, open_store, solve
 from model.io import write_files
-from model.results.national import PAGE_SIZE, district_summary, province_summary
+from model.results.national import PAGE_SIZE, community_page, district_summary, province_summary
 from model.scenario.national import generate
+
+from .conftest import ROOT
 
 
 #: The transfers column as the app labels it (English, 10k yuan).
@@ -63,3 +65,27 @@ def test_the_national_view_shows_sums_and_pages_communities(folder):
     communities = result.allocation[result.allocation["district"] == district]
     assert page[TRANSFERS].sum() == pytest.approx(
         communities.groupby("unit")["transfer_yuan"].sum().sort_index().head(PAGE_SIZE).sum() / 1e4)
+
+
+def test_a_recorded_national_run_opens_as_the_results_page_shows_it(tmp_path):
+    """The Run page of a recorded national run: sums and a page of communities, as on the
+    Results page (never the 125,000-row allocation), with the certificate it was recorded with."""
+    write_files(tmp_path, generate(5000, 3))
+    scenario = load_scenario(tmp_path / "national.toml")
+    result = solve(scenario, status_quo=False, record=False, certify=True)
+    with open_store() as store:
+        run_id = store.record_run(result, scenario, source="api")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["run"] = str(run_id)
+    at = at.switch_page("app_pages/run.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    districts = district_summary(result, scenario)
+    assert len(result.allocation) == 125_000
+    first_page, _ = community_page(result, districts["district"].iloc[0], 0)
+    *headline, provinces, shown, page = at.dataframe  # the headline's small tables, then the national view
+    assert max(len(d.value) for d in headline) < 10
+    assert [len(provinces.value), len(shown.value), len(page.value)] == [
+        len(province_summary(result, scenario, districts)), len(districts), len(first_page)]
+    assert len(first_page) <= PAGE_SIZE
+    assert provinces.value[TRANSFERS].sum() == pytest.approx(result.transfers_total / 1e4)
+    assert any(f"more than {result.certificate['largest_gap']:.1e}" in c.value for c in at.caption)

@@ -87,4 +87,5 @@ def result_from_files(files: Mapping[str, str]) -> Result:
         grants=tables.get("grants"),
         equity_by_district=tables.get("equity_by_district"),
         equity={k: (float("nan") if v is None else v) for k, v in summary.get("equity", {}).items()},
+        certificate=summary.get("certificate"),  # a certified run's proof, as recorded (None: not certified)
     )
