@@ -227,3 +227,29 @@ def test_the_equity_terms_column_is_bounded_by_optimality_not_refused(name, weig
     for c in certificates:
         assert abs(c.gap) <= 1e-9, c
         assert c.bound <= cbc.objectives[c.stage] + 1e-7 * max(1.0, abs(cbc.objectives[c.stage])), c
+
+
+def test_transfers_priced_below_zero_cost_the_bound_only_what_their_districts_can_spend(communities, monkeypatch):
+    """A transfer priced a hair below zero (its districts' LPs' dual tolerance) pays that hair
+    times its year's ceiling in the bound; moved onto its district's co-financing row it pays
+    only what the district's programs can spend. Both are bounds: each stays below the whole
+    LP's optimum, and the moved one is the tighter by far."""
+    from model.solve import certificate as module
+
+    inputs = build_inputs(communities)
+    form = formulate(inputs)
+    parts = DecomposedSolver().solve(form.lp, form.column_districts(), tolerance=inputs.stage_tolerance)
+    optimum = FastSolver().solve(form.lp, tolerance=inputs.stage_tolerance).objectives[Stage.TIE_BREAK]
+    last = parts.last_prices[Stage.TIE_BREAK]
+    ceilings = form.lp.rows_of("ceiling")
+    link = last.link + 1e-6 * ((last.link_rows >= ceilings.start) & (last.link_rows < ceilings.stop))
+    # every transfer now 1e-6 (a yuan of tie-break cost: about 1) below zero
+    raised = dataclasses.replace(parts, last_prices={Stage.TIE_BREAK: LastPrices(last.link_rows, link, last.fixing)})
+    (moved,) = certify(form, raised)
+    monkeypatch.setattr(module, "MOVE_FROM", np.inf)
+    (paid,) = certify(form, raised)
+    assert moved.dual_infeasibility == paid.dual_infeasibility > 5e-7
+    assert paid.gap > 3e-7  # the ceilings paid for
+    assert moved.gap < 5e-8  # as the unperturbed prices' (1.7e-8 on 2026-12-06)
+    for bound in (moved.bound, paid.bound):
+        assert bound <= optimum + 1e-9 * abs(optimum)
