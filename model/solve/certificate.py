@@ -24,8 +24,9 @@ transfer at least zero), so a reduced cost a hair below zero -- the districts' L
 to a dual tolerance of 1e-10 of their own largest cost -- lowers the bound by that hair times
 the ceiling, and the bound stays a bound. Where that costs the bound more than
 :data:`MOVE_FROM` of the optimum, the hair is also moved onto a row of the transfer's own
-district (its co-financing row: a price of a valid sign on a row whose other columns are that
-district's communities' programs), where it costs only what those programs can spend; both
+district (its capacity or co-financing row of the year, whichever keeps its price of a valid
+sign: rows whose other columns are that district's communities' programs), where it costs only
+what those programs can spend; both
 are bounds and the larger is kept (the tie-break at 5,000 communities: 6.3e-7 -> 1.2e-7). The
 largest such reduced cost is reported beside the gap as the duals' infeasibility, so that
 neither is hidden.
