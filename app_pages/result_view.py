@@ -6,7 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from app_pages.decision import equity_section
 from app_pages.i18n import program_label, requirement_label, t, unit_label
+from app_pages.national import is_national, national_section
 from app_pages.ui import (
     compliance_chart,
     district_names,
@@ -20,13 +22,14 @@ from app_pages.ui import (
     pct,
     people_table,
     pts,
+    tables_section,
     transfers_chart,
     value_text,
     wan,
 )
 from model import Result, Scenario, Status
 from model.analysis.compare import district_changes, headline, input_differences, targets, unit_of
-from model.solve.certificate import PROVEN_GAP, proven
+from model.solve.certificate import PROVEN_GAP, gap_text, proven
 
 
 def headline_section(scenario: Scenario, result: Result, previous: pd.Series | None,
@@ -196,6 +199,20 @@ def charts_section(scenario: Scenario, result: Result) -> None:
     st.caption(t("status_quo_note"))
 
 
+def body_section(scenario: Scenario, result: Result, stem: str, key: str) -> None:
+    """What a result shows below its headline: for a national scenario its sums and a page of
+    communities (never the whole allocation in the browser); otherwise the charts, the
+    equity section and every table (downloads named ``stem``)."""
+    if is_national(scenario):
+        national_section(scenario, result, key=f"{key}:national")
+        return
+    charts_section(scenario, result)
+    equity_section(scenario, result)
+    st.subheader(t("tables"))
+    tables = {"targets": targets(scenario, result), **result.tables()}
+    tables_section(tables, scenario, stem, key=key)
+
+
 def certificate_section(result: Result) -> None:
     """Whether the allocation is proven optimal (``result.certificate``,
     :mod:`model.solve.certificate`): a lower bound on every stage computed from the solve's
@@ -204,10 +221,10 @@ def certificate_section(result: Result) -> None:
     certificate = result.certificate
     if certificate is None:
         return
-    gap = lambda g: "–" if g is None else f"{max(g, 0.0):.1e}"  # noqa: E731 - no bound: no figure
     if proven(certificate):
-        st.caption(":material/verified: " + t("certified", gap=gap(certificate["largest_gap"]),
+        st.caption(":material/verified: " + t("certified", gap=gap_text(certificate["largest_gap"]),
                                                seconds=certificate["seconds"]))
         return
-    stages = "; ".join(f"{t(f'cert_stage_{stage}')} {gap(c['gap'])}" for stage, c in certificate["stages"].items())
+    stages = "; ".join(f"{t(f'cert_stage_{stage}')} {gap_text(c['gap'], missing='–')}"  # no bound: no figure
+                       for stage, c in certificate["stages"].items())
     st.warning(t("not_certified", limit=f"{PROVEN_GAP:.0e}", stages=stages), icon=":material/gpp_maybe:")

@@ -5,11 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import state
-from app_pages.decision import analysis_section, diagnosis_section, equity_section
+from app_pages.decision import analysis_section, diagnosis_section
 from app_pages.i18n import t
-from app_pages.national import is_national, national_section
-from app_pages.result_view import certificate_section, changes_section, charts_section, headline_section
-from app_pages.ui import show_failure, tables_section
+from app_pages.result_view import body_section, certificate_section, changes_section, headline_section
+from app_pages.ui import show_failure
 from model import ScenarioError, SolveError, Status
 from model.analysis.compare import headline, targets
 from model.scenario.text import safe_stem
@@ -45,16 +44,9 @@ def main() -> None:
     else:
         st.caption(t("first_run"))
     analysis_slot = st.container()
-    if is_national(scenario):
-        # Tens of thousands of communities: sums by province and district, communities a
-        # page at a time; never the whole allocation (millions of rows) in the browser.
-        national_section(scenario, result)
-    else:
-        charts_section(scenario, result)
-        equity_section(scenario, result)
-        st.subheader(t("tables"))
-        tables = {"targets": targets(scenario, result), **result.tables()}
-        tables_section(tables, scenario, safe_stem(title), key="results")
+    # Tens of thousands of communities: sums by province and district, communities a page at
+    # a time; never the whole allocation (millions of rows) in the browser.
+    body_section(scenario, result, safe_stem(title), key="results")
     certificate_section(result)
     p = result.provenance
     st.caption(t("provenance", solver=p["solver_version"], seconds=p["solve_seconds"], sha=p["scenario_sha256"][:12]))

@@ -11,13 +11,9 @@ import json
 import streamlit as st
 
 from app_pages import state
-from app_pages.decision import equity_section
 from app_pages.i18n import t
-from app_pages.national import is_national, national_section
-from app_pages.result_view import certificate_section, charts_section, headline_section
-from app_pages.ui import tables_section
+from app_pages.result_view import body_section, certificate_section, headline_section
 from model import ScenarioError
-from model.analysis.compare import targets
 from model.scenario.links import RunRef
 from model.scenario.text import safe_stem
 
@@ -94,14 +90,7 @@ def main() -> None:
         st.session_state.pop("compare_choice", None)
         st.switch_page("app_pages/compare.py")
     headline_section(scenario, result, None, None)
-    if is_national(scenario):  # as on the Results page: sums first, communities a page at a time
-        national_section(scenario, result, key="run:national")
-    else:
-        charts_section(scenario, result)
-        equity_section(scenario, result)
-        st.subheader(t("tables"))
-        tables = {"targets": targets(scenario, result), **result.tables()}
-        tables_section(tables, scenario, f"run-{run_id}-{safe_stem(info['title'])}", key="run")
+    body_section(scenario, result, f"run-{run_id}-{safe_stem(info['title'])}", key="run")  # as on the Results page
     certificate_section(result)  # the proof recorded with the run, if it was certified
     provenance_section(info, json.loads(state.run_files(ref.run_id)["summary.json"]))
 

@@ -94,7 +94,7 @@ def _load(base: str, files: tuple[tuple[str, str], ...], overrides: tuple[tuple[
 def _solve(base: str, files: tuple[tuple[str, str], ...], overrides: tuple[tuple[str, str], ...]) -> Result:
     # The app records a run once, at Apply and run; every solve is certified (each stage
     # proven optimal by a bound the solver does not compute: a few hundredths of a second
-    # for a city, 0.6 s for 20,000 communities), and the Results page says so.
+    # for a city, 0.8 s for 20,000 communities), and the Results page says so.
     return solve(_load(base, files, overrides), record=False, certify=True)
 
 

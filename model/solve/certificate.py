@@ -34,6 +34,8 @@ neither is hidden.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,7 +96,8 @@ def certify(form: Formulation, solution: LPSolution, blocks: UnitPrograms | None
         # optimum with it at least zero: the bound may take it so.
         lower[form.equity] = max(lower[form.equity], 0.0)
     limits = (lower[others], upper[others], col_upper[others])
-    movable = _movable_rows(matrix, others)
+    # Read only if some stage's transfers priced below zero cost its bound enough to move them.
+    movable = functools.cache(lambda: _movable_rows(matrix, others))
     return [_stage_certificate(form, solution, stage, blocks, matrix, (row_lower, row_upper), others, limits, movable)
             for stage in STAGES if stage in solution.last_prices]
 
@@ -102,11 +105,11 @@ def certify(form: Formulation, solution: LPSolution, blocks: UnitPrograms | None
 def _stage_certificate(form: Formulation, solution: LPSolution, stage: Stage, blocks: UnitPrograms, matrix,
                        row_bounds: tuple[np.ndarray, np.ndarray], others: np.ndarray,
                        limits: tuple[np.ndarray, np.ndarray, np.ndarray],
-                       movable: tuple[np.ndarray, np.ndarray, np.ndarray]) -> StageCertificate:
+                       movable: Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray]]) -> StageCertificate:
     """The Lagrangian bound of ``stage`` at the prices of its last pricing round: the
     linking rows' and the districts' rows' duals of that round. ``others``: the columns of
     no block; ``limits``: their lower, upper (own or implied) and own upper bounds;
-    ``movable``: the rows a column's price can move onto (:func:`_movable_rows`)."""
+    ``movable``: gives the rows a column's price can move onto (:func:`_movable_rows`)."""
     lp = form.lp
     row_lower, row_upper = row_bounds
     costs = lp.objective(stage)
@@ -146,7 +149,7 @@ def _stage_certificate(form: Formulation, solution: LPSolution, stage: Stage, bl
         # A transfer priced a hair below zero pays that hair times its year's ceiling. Moved
         # onto its district's own row, the same hair costs only what its blocks can spend:
         # both are bounds, the larger is kept.
-        moved = _moved_prices(y, reduced, movable, row_lower, row_upper, np.flatnonzero(others), limits[2])
+        moved = _moved_prices(y, reduced, movable(), row_lower, row_upper, np.flatnonzero(others), limits[2])
         bound = max(bound, lagrangian(moved)[0])
     return StageCertificate(stage=stage, objective=objective, bound=bound,
                             gap=(objective - bound) / max(1.0, abs(objective)),
@@ -183,7 +186,7 @@ def _moved_prices(y: np.ndarray, reduced: np.ndarray, movable: tuple[np.ndarray,
     short[below] = -reduced[below]
     step = short[columns] / -coefficients  # raises the column's reduced cost by what it lacks
     moved = y[rows] + step
-    valid = (step != 0) & (((moved >= 0) & np.isfinite(row_lower[rows])) | ((moved <= 0) & np.isfinite(row_upper[rows])))
+    valid = (step != 0) & (_of_valid_sign(moved, row_lower[rows], row_upper[rows]) == moved)
     chosen = np.flatnonzero(valid)
     _, first = np.unique(columns[chosen], return_index=True)
     chosen = chosen[first]
@@ -224,8 +227,13 @@ def _column_terms(reduced: np.ndarray, lower: np.ndarray, upper: np.ndarray, own
 def describe(summary: dict) -> str:
     """Each stage's gap of a certificate's :func:`as_summary` as the command line prints it
     (a bound a hair above the optimum, round-off, reads as 0)."""
-    gap = lambda g: "no bound" if g is None else f"{max(g, 0.0):.1e}"  # noqa: E731
-    return ", ".join(f"{stage} {gap(c['gap'])}" for stage, c in summary["stages"].items())
+    return ", ".join(f"{stage} {gap_text(c['gap'])}" for stage, c in summary["stages"].items())
+
+
+def gap_text(gap: float | None, missing: str = "no bound") -> str:
+    """A stage's gap as printed: ``missing`` where it has no bound; a bound a hair above the
+    optimum (round-off) as 0."""
+    return missing if gap is None else f"{max(gap, 0.0):.1e}"
 
 
 def proven(summary: dict) -> bool:
